@@ -1,0 +1,72 @@
+"""Rule-based pre-annotation (pure once the rules are loaded); also the ``rules_v1`` baseline.
+
+The lexicons and patterns live in ``baselines/rules_v1.yaml``; this module only matches them.
+
+>>> rules = load_rules()
+>>> [(s.element, s.type) for s in suggest_spans("Hackers stole names and SSNs.", rules)]
+[('actor', 'criminal_hacker'), ('data_accessed', 'identity_contact'), ('data_accessed', 'government_id')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .align import Span, find_all
+from .schema import PROJECT_ROOT, SpanAnnotation, load_taxonomy
+
+RULES_PATH = PROJECT_ROOT / "baselines" / "rules_v1.yaml"
+
+
+@dataclass(frozen=True)
+class Rules:
+    name: str
+    patterns: tuple[tuple[str, str, re.Pattern[str]], ...]  # (element, type, compiled)
+
+
+@cache
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    """Compile the rule file; an unknown element or type is an error naming the valid ones."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    taxonomy = load_taxonomy()
+    compiled = []
+    for element, by_type in raw["patterns"].items():
+        if element not in taxonomy.elements:
+            raise ValueError(f"{path}: unknown element {element!r}; valid: {', '.join(taxonomy.elements)}")
+        for type_name, patterns in by_type.items():
+            if type_name not in taxonomy.types_by_element[element]:
+                valid = ", ".join(taxonomy.types_by_element[element])
+                raise ValueError(f"{path}: unknown type {type_name!r} of {element}; valid: {valid}")
+            for pattern in patterns:
+                compiled.append((element, type_name, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)))
+    return Rules(raw["name"], tuple(compiled))
+
+
+def suggest_spans(text: str, rules: Rules) -> list[Span]:
+    """Non-overlapping spans: the earliest match wins, then the longest, then the first rule."""
+    candidates = [
+        (match.start(), -(match.end() - match.start()), order, Span(match.start(), match.end(), element, type_name))
+        for order, (element, type_name, pattern) in enumerate(rules.patterns)
+        for match in pattern.finditer(text)
+        if match.end() > match.start()
+    ]
+    chosen: list[Span] = []
+    for *_, span in sorted(candidates, key=lambda c: c[:3]):
+        if not chosen or span.start >= chosen[-1].end:
+            chosen.append(span)
+    return chosen
+
+
+def spans_to_annotations(text: str, spans: list[Span]) -> list[SpanAnnotation]:
+    """Spans as quote annotations (with occurrence when the quote repeats), for seed files."""
+    annotations = []
+    for span in spans:
+        quote = text[span.start : span.end]
+        positions = find_all(text, quote)
+        occurrence = positions.index(span.start) + 1 if len(positions) > 1 else None
+        annotations.append(SpanAnnotation(quote=quote, occurrence=occurrence, element=span.element, type=span.type))
+    return annotations
