@@ -1,0 +1,125 @@
+"""Bad seed files: a clear error naming file, line or incident and what is valid; nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from privacy_incidents.cli import main
+
+from .conftest import SEED_INCIDENT
+
+
+def run_validate(project: Path, capsys) -> str:
+    assert main(["--root", str(project), "validate"]) == 1
+    return capsys.readouterr().err
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} missing from {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_valid_project_validates(project, capsys):
+    assert main(["--root", str(project), "validate"]) == 0
+    assert "1 incidents valid" in capsys.readouterr().out
+
+
+def test_malformed_yaml_names_file_and_line(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "status: gold", "status: [gold")
+    err = run_validate(project, capsys)
+    assert "annotations.yaml:" in err and "malformed YAML" in err
+    line = int(err.split("annotations.yaml:")[1].split(":")[0])
+    assert line >= 4
+
+
+def test_unknown_element_lists_the_valid_ones(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "element: consequence, type: notification", "element: outcome, type: notification")
+    err = run_validate(project, capsys)
+    assert "'outcome' is not valid" in err and "'consequence'" in err and "annotations.yaml:" in err
+
+
+def test_unknown_type_lists_the_types_of_its_element(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "type: notification", "type: press_release")
+    err = run_validate(project, capsys)
+    assert "press_release" in err and "personnel_action" in err
+
+
+def test_type_of_another_element_is_refused(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "element: consequence, type: notification", "element: actor, type: notification")
+    err = run_validate(project, capsys)
+    assert "not a type of actor" in err and "insider_employee" in err
+
+
+def test_quote_not_found_shows_the_nearest_text(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "quote: incorrectly accessed", "quote: incorectly accessed")
+    err = run_validate(project, capsys)
+    assert "not found" in err and "nearest text: 'incorrectly accessed" in err
+    assert SEED_INCIDENT in err and "000_8076d5bb2484816b" in err
+
+
+def test_ambiguous_quote_asks_for_an_occurrence(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "{quote: employees, occurrence: 1,", "{quote: employees,")
+    err = run_validate(project, capsys)
+    assert "ambiguous" in err and "occurrence" in err
+
+
+def test_duplicate_incident_ids_are_refused(project, seed_folder, capsys):
+    copy = seed_folder.parent / "copy-of-seed"
+    shutil.copytree(seed_folder, copy)
+    replace_in(copy / "incident.yaml", "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
+    replace_in(copy / "annotations.yaml", "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
+    err = run_validate(project, capsys)
+    assert "duplicate article id '000_8076d5bb2484816b'" in err
+
+
+def test_same_article_text_twice_is_refused(project, seed_folder, capsys):
+    copy = seed_folder.parent / "copy-of-seed"
+    shutil.copytree(seed_folder, copy)
+    for name in ("incident.yaml", "annotations.yaml"):
+        replace_in(copy / name, "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
+        replace_in(copy / name, "000_8076d5bb2484816b", "100_copy")
+        replace_in(copy / name, "002_9ed64316b2d10b74", "102_copy")
+    err = run_validate(project, capsys)
+    assert "same text as article '000_8076d5bb2484816b'" in err and SEED_INCIDENT in err
+
+
+def test_incident_folder_name_must_match_its_id(project, seed_folder, capsys):
+    replace_in(seed_folder / "incident.yaml", "incident_id: bytedance-tiktok-journalists-2022", "incident_id: other-id")
+    err = run_validate(project, capsys)
+    assert "differs from its folder name" in err
+
+
+@pytest.mark.parametrize("bad_id", ["../escape", "a/b", "a\\b"])
+def test_ids_with_path_separators_are_refused(project, seed_folder, capsys, bad_id):
+    replace_in(seed_folder / "incident.yaml", "article_id: 000_8076d5bb2484816b", f"article_id: '{bad_id}'")
+    err = run_validate(project, capsys)
+    assert "article_id" in err and "pattern" in err
+
+
+def test_non_utf8_article_is_refused(project, seed_folder, capsys):
+    (seed_folder / "000_8076d5bb2484816b.txt").write_bytes("caf\xe9 article".encode("latin-1"))
+    err = run_validate(project, capsys)
+    assert "000_8076d5bb2484816b.txt" in err and "not UTF-8" in err
+
+
+def test_empty_article_is_refused(project, seed_folder, capsys):
+    (seed_folder / "002_9ed64316b2d10b74.txt").write_text("  \n\n", encoding="utf-8")
+    err = run_validate(project, capsys)
+    assert "002_9ed64316b2d10b74.txt" in err and "empty" in err
+
+
+def test_unknown_key_in_incident_file_is_refused(project, seed_folder, capsys):
+    replace_in(seed_folder / "incident.yaml", "title: ByteDance employees", "titel: x\ntitle: ByteDance employees")
+    err = run_validate(project, capsys)
+    assert "titel" in err and "incident.yaml:" in err
+
+
+def test_all_problems_are_listed_at_once(project, seed_folder, capsys):
+    replace_in(seed_folder / "annotations.yaml", "type: notification", "type: press_release")
+    replace_in(seed_folder / "annotations.yaml", "quote: incorrectly accessed", "quote: incorectly accessed")
+    err = run_validate(project, capsys)
+    assert "press_release" in err and "incorectly" not in err or "2 problem(s)" in err
