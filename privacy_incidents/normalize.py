@@ -117,6 +117,9 @@ def _split_paragraphs(text: str, fixes: list[Fix]) -> list[str]:
         if cleaned.endswith("\\"):
             fixes.append(Fix("trailing_backslash", cleaned[-40:]))
             cleaned = cleaned.rstrip("\\").rstrip()
+        if cleaned.startswith("\\"):
+            fixes.append(Fix("leading_backslash", cleaned[:40]))
+            cleaned = cleaned.lstrip("\\").lstrip()
         if cleaned:
             paragraphs.append(cleaned)
     return paragraphs
