@@ -8,6 +8,7 @@ card and the split lists into a temporary folder that is swapped in whole.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -33,6 +34,7 @@ from .schema import (
 )
 from .seedfiles import (
     ANNOTATION_FILE,
+    HHS_AGREEMENT_DIR,
     HHS_ANNOTATIONS_DIR,
     HHS_CSV,
     INCIDENTS_DIR,
@@ -45,6 +47,7 @@ from .seedfiles import (
 from .segment import SEGMENTER_VERSION, segment
 from .sources import hhs_ocr
 from .splits import assign_split
+from .quality import agreement, breach_type_consistency, review_changes
 from .suggest import load_rules, spans_to_annotations, suggest_spans
 
 SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
@@ -400,6 +403,35 @@ def incident_rows(incident: IncidentInput) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+def quality_report(incidents: list[IncidentInput], agreement_dir: Path) -> dict[str, Any]:
+    """Review changes against rules_v1, agreement on the doubly annotated texts, OCR consistency."""
+    taxonomy = load_taxonomy()
+    rules = load_rules()
+    by_id = {i.incident_id: i for i in incidents}
+    review_pairs, consistency_rows = [], []
+    for incident in incidents:
+        if incident.annotations.status != "gold" or incident.extra.get("duplicate_of"):
+            continue
+        for article_id, gold in _annotation_spans(incident).items():
+            text = next(a.normalized.text for a in incident.articles if a.article_id == article_id)
+            review_pairs.append((suggest_spans(text, rules), gold))
+        if incident.source == hhs_ocr.SOURCE_ID:
+            actions = {s.type for spans in _annotation_spans(incident).values() for s in spans if s.element == "action"}
+            consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
+    agreement_items = []
+    for path in sorted(agreement_dir.glob("*.yaml")) if agreement_dir.exists() else []:
+        second = load_annotations(path)
+        incident = by_id[second.incident_id]
+        text = incident.articles[0].normalized.text
+        first = _annotation_spans(incident)[incident.articles[0].article_id]
+        agreement_items.append((text, first, resolve_spans(text, second.articles[0].spans)))
+    return {
+        "review_changes": review_changes(review_pairs).as_dict(),
+        "agreement": agreement(agreement_items, taxonomy.elements, taxonomy.type_names) if agreement_items else None,
+        "breach_type_consistency": breach_type_consistency(consistency_rows),
+    }
+
+
 def make_rows(incidents: list[IncidentInput]) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, list[str]]]:
     """Rows of every config and split, and the incident ids of every split (all sorted)."""
     errors: list[SeedError] = []
@@ -451,6 +483,7 @@ def parquet_path(config: str, split: str) -> str:
 def write_release(
     release: dict[str, dict[str, list[dict[str, Any]]]],
     split_ids: dict[str, list[str]],
+    quality: dict[str, Any],
     out: Path,
     root: Path,
     progress: Callable[[str], None] = lambda _: None,
@@ -467,7 +500,8 @@ def write_release(
     for split, ids in split_ids.items():
         (out / "splits").mkdir(parents=True, exist_ok=True)
         (out / "splits" / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-    write_card_files(release, split_ids, num_bytes, out, root)
+    (out / "annotation-quality.json").write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_card_files(release, split_ids, num_bytes, quality, out, root)
 
 
 def swap_in(new: Path, target: Path) -> None:
@@ -494,11 +528,13 @@ def build_to(root: Path, out: Path, progress: Callable[[str], None] = lambda _: 
     for warning in warnings:
         progress(f"warning: {warning}")
     release, split_ids = make_rows(incidents)
+    quality = quality_report(incidents, root / HHS_AGREEMENT_DIR)
+    progress("measured review changes, agreement and consistency with OCR's breach types")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
     try:
-        write_release(release, split_ids, staging, root, progress)
+        write_release(release, split_ids, quality, staging, root, progress)
         swap_in(staging, out)
     finally:
         if staging.exists():

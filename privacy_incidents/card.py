@@ -75,7 +75,7 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     }
 
 
-def card_facts(release: Release, split_ids: dict[str, list[str]], root: Path) -> dict[str, Any]:
+def card_facts(release: Release, split_ids: dict[str, list[str]], quality: dict[str, Any], root: Path) -> dict[str, Any]:
     """Every number the card shows, computed from the rows."""
     taxonomy = load_taxonomy()
     incidents = [row for s in SPLITS for row in release["incidents"][s]]
@@ -124,10 +124,11 @@ def card_facts(release: Release, split_ids: dict[str, list[str]], root: Path) ->
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
         "split_ids": {s: len(ids) for s, ids in split_ids.items()},
+        "quality": quality,
     }
 
 
-def render_card(release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, root: Path) -> str:
+def render_card(release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, quality: dict[str, Any], root: Path) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / CARD_TEMPLATE.parent),
         undefined=jinja2.StrictUndefined,
@@ -135,10 +136,12 @@ def render_card(release: Release, split_ids: dict[str, list[str]], num_bytes: Nu
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, split_ids, root))
+    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, split_ids, quality, root))
     header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{header}---\n\n{body}"
 
 
-def write_card_files(release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, out: Path, root: Path) -> None:
-    (out / "README.md").write_text(render_card(release, split_ids, num_bytes, root), encoding="utf-8")
+def write_card_files(
+    release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path
+) -> None:
+    (out / "README.md").write_text(render_card(release, split_ids, num_bytes, quality, root), encoding="utf-8")

@@ -20,6 +20,7 @@ INCIDENTS_DIR = SEEDS_DIR / "incidents"
 HHS_DIR = SEEDS_DIR / "hhs-ocr"
 HHS_CSV = HHS_DIR / "breach_report_archive.csv"
 HHS_ANNOTATIONS_DIR = HHS_DIR / "annotations"
+HHS_AGREEMENT_DIR = HHS_DIR / "agreement"
 INCIDENT_FILE = "incident.yaml"
 ANNOTATION_FILE = "annotations.yaml"
 

@@ -111,3 +111,26 @@ def test_split_assignment_is_stable_and_roughly_proportional():
     assert 0.66 < splits.count("train") / 3000 < 0.74
     assert 0.12 < splits.count("test") / 3000 < 0.18
     assert unit_interval("x") != unit_interval("x", seed="another-seed")
+
+
+def test_agreement_of_identical_annotations_is_perfect_and_differences_lower_it():
+    from privacy_incidents.align import Span
+    from privacy_incidents.quality import agreement
+
+    text = "A nurse accessed records. The CE notified HHS. Nothing else."
+    a = [Span(2, 7, "actor", "insider_employee"), Span(33, 41, "consequence", "notification")]
+    same = agreement([(text, a, a)], ("actor", "consequence"), ("actor:insider_employee", "consequence:notification"))
+    assert same["element_kappa"] == {"actor": 1.0, "consequence": 1.0} and same["span_f1_exact"] == 1.0
+    b = [Span(2, 7, "actor", "insider_employee")]
+    differ = agreement([(text, a, b)], ("actor", "consequence"), ("actor:insider_employee", "consequence:notification"))
+    assert differ["element_kappa"]["consequence"] < 1.0 and differ["span_f1_exact"] < 1.0
+
+
+def test_breach_type_consistency_lists_disagreements():
+    from privacy_incidents.quality import breach_type_consistency
+
+    report = breach_type_consistency(
+        [("a", ["Theft"], {"theft"}), ("b", ["Loss"], {"theft"}), ("c", ["Other"], {"theft"})]
+    )
+    assert (report["checked"], report["agreeing"]) == (2, 1)
+    assert report["disagreements"] == [{"incident_id": "b", "type_of_breach": ["Loss"], "missing": ["Loss"], "annotated_actions": ["theft"]}]
