@@ -13,8 +13,8 @@ echo "== installing privacy-incidents and its pinned dependencies" >&2
 .venv/bin/python -m pip install --quiet -e ".[test]"
 echo "== building the release (seeds/ -> dataset/)" >&2
 .venv/bin/privacy-incidents build
-if .venv/bin/privacy-incidents --help | grep -q " evaluate"; then
-  echo "== evaluating the baselines" >&2
-  .venv/bin/privacy-incidents evaluate --all
-fi
+echo "== evaluating the baselines" >&2
+.venv/bin/privacy-incidents evaluate --all
+echo "== rendering the card with the new results" >&2
+.venv/bin/privacy-incidents build
 echo "== done: dataset/ is built; tests: .venv/bin/python -m pytest" >&2

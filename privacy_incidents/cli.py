@@ -67,6 +67,104 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .baselines import baseline_names, evaluate_baseline, write_results
+    from .build import log
+
+    names = baseline_names() if args.all else [args.baseline]
+    for name in names:
+        result = evaluate_baseline(name, _root(args) / "dataset", _root(args) / "baselines" / "models")
+        path = write_results(result, _root(args) / "baselines" / "results")
+        main = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
+        log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main.items()) + f" -> {path}")
+    return 0
+
+
+def _read_texts(path: Path) -> tuple[list[str], list[str]]:
+    """Texts (and ids, defaulting to line or row numbers) from JSONL or Parquet."""
+    import json
+
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path).to_pydict()
+        if "text" not in table:
+            raise ValueError(f"{path}: no 'text' column; columns: {', '.join(table)}")
+        texts = [str(t) for t in table["text"]]
+        ids = [str(i) for i in table.get("id", range(1, len(texts) + 1))]
+        return ids, texts
+    ids, texts = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise ValueError(f"{path}:{number}: each line needs a 'text' string (and may have an 'id')")
+        ids.append(str(record.get("id", number)))
+        texts.append(record["text"])
+    return ids, texts
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
+    from .baselines import SENTENCE_TASKS, load_model
+
+    try:
+        ids, texts = _read_texts(Path(args.input))
+        models = {task: load_model(args.baseline, task, _root(args) / "baselines" / "models") for task in SENTENCE_TASKS}
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    predictions = {task: model.predict(texts) for task, model in models.items()}
+    order = {task: list(models[task].labels) for task in models}
+    lines = [
+        json.dumps({"id": i, "sentence_id": i, **{task: [l for l in order[task] if l in predictions[task][n]] for task in models}})
+        for n, i in enumerate(ids)
+    ]
+    Path(args.output).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    print(f"wrote {len(lines)} predictions to {args.output}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from .baselines import incident_reference, read_split
+    from .evaluate import PredictionsError, Reference, load_tasks, read_predictions, score_task
+
+    data = read_split(_root(args) / "dataset", args.split)
+    task = load_tasks()[args.task]
+    if task["unit"] == "incident":
+        reference, _ = incident_reference(data, [set() for _ in data.texts])
+    else:
+        reference = Reference(data.sentence_ids, data.labels[task["labels"]], data.incident_ids)
+    try:
+        predictions = read_predictions(Path(args.predictions), args.task, reference)
+    except PredictionsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    scores = score_task(args.task, reference.gold, predictions, reference.groups)
+    summary = {k: scores[k] for k in ("main_score", "main_value", "ci95", "macro_f1", "micro_f1", "n", "incidents")}
+    print(json.dumps(scores if args.full else summary, indent=1))
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    import json
+
+    from .normalize import normalize
+    from .suggest import load_rules, suggest_spans
+
+    text = normalize(Path(args.file).read_text(encoding="utf-8")).text
+    for span in suggest_spans(text, load_rules()):
+        print(json.dumps({"start": span.start, "end": span.end, "quote": text[span.start : span.end], "element": span.element, "type": span.type}))
+    return 0
+
+
 EXAMPLES = {
     "validate": "examples:\n  privacy-incidents validate\n  privacy-incidents --root path/to/clone validate",
     "build": (
@@ -74,6 +172,18 @@ EXAMPLES = {
         "  privacy-incidents build --check      # exit 1 when dataset/ is stale\n"
         "  privacy-incidents build --out /tmp/release"
     ),
+    "evaluate": "examples:\n  privacy-incidents evaluate --all\n  privacy-incidents evaluate --baseline tfidf_svm_v1",
+    "predict": (
+        "examples:\n  privacy-incidents predict --baseline tfidf_svm_v1 --input my.jsonl --output preds.jsonl\n"
+        "  (my.jsonl: one {\"id\": ..., \"text\": ...} a line; or a Parquet file with a text column)"
+    ),
+    "score": (
+        "examples:\n  privacy-incidents score --predictions preds.jsonl                 # task elements, split test\n"
+        "  privacy-incidents score --predictions preds.jsonl --task types --split validation\n"
+        "predictions: one JSON object a line, {\"sentence_id\": ..., \"elements\": [...]} or \"types\": [...];\n"
+        "for --task incident: {\"incident_id\": ..., \"types\": [...]}. Every item of the split must appear once."
+    ),
+    "suggest": "examples:\n  privacy-incidents suggest article.txt     # one JSON span a line",
 }
 
 
@@ -96,6 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     build = verb("build", cmd_build, "Build the release (Parquet, card, split lists) from seeds/, atomically.")
     build.add_argument("--check", action="store_true", help="build to a scratch folder and compare with dataset/")
     build.add_argument("--out", help="where to write the release (default: dataset/ under --root)")
+    evaluate = verb("evaluate", cmd_evaluate, "Fit baselines on train, score validation and test, write baselines/results/.")
+    which = evaluate.add_mutually_exclusive_group(required=True)
+    which.add_argument("--baseline", help="one baseline by name (a file in baselines/)")
+    which.add_argument("--all", action="store_true", help="every baseline in baselines/")
+    predict = verb("predict", cmd_predict, "Label your own sentences with a fitted baseline.")
+    predict.add_argument("--baseline", required=True)
+    predict.add_argument("--input", required=True, help="JSONL with a text field (and optional id), or Parquet with a text column")
+    predict.add_argument("--output", required=True, help="predictions JSONL to write")
+    score = verb("score", cmd_score, "Score a predictions file against the release.")
+    score.add_argument("--predictions", required=True)
+    score.add_argument("--task", default="elements", choices=["elements", "types", "incident"])
+    score.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    score.add_argument("--full", action="store_true", help="print per-label scores too")
+    suggest = verb("suggest", cmd_suggest, "Suggest typed spans for an article with the rules_v1 suggester.")
+    suggest.add_argument("file")
     return parser
 
 
