@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from privacy_incidents.schema import PROJECT_ROOT
+
+# The release must load with no network: make any attempt to reach the Hub an error.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 SEED_INCIDENT = "bytedance-tiktok-journalists-2022"
 

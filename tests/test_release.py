@@ -26,7 +26,7 @@ def card_yaml():
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_every_config_loads_offline_with_its_features(loaded, config, monkeypatch):
+def test_every_config_loads_offline_with_its_features(loaded, config):
     dataset = loaded[config]
     assert set(dataset) == set(SPLITS)
     assert dataset["train"].features == release_features()[config]
