@@ -82,16 +82,35 @@ def _resolve(text: str, annotation: Any) -> Span:
     return Span(start, start + len(annotation.quote), annotation.element, annotation.type)
 
 
-def resolve_spans(text: str, annotations: list[Any]) -> list[Span]:
-    """Place every annotation in ``text``; overlapping spans are an error."""
-    placed = sorted(((_resolve(text, a), a) for a in annotations), key=lambda pair: (pair[0].start, pair[0].end))
+def place_spans(text: str, annotations: list[Any]) -> tuple[list[Span], list[AlignmentError]]:
+    """Place every annotation in ``text``; return the spans and *every* problem found.
+
+    Each annotation is resolved once; overlaps are checked among those that could be placed.
+    """
+    placed, errors = [], []
+    for annotation in annotations:
+        try:
+            placed.append((_resolve(text, annotation), annotation))
+        except AlignmentError as error:
+            errors.append(error)
+    placed.sort(key=lambda pair: (pair[0].start, pair[0].end))
     for (left, _), (right, right_annotation) in zip(placed, placed[1:]):
         if right.start < left.end:
-            raise AlignmentError(
-                f"span {text[right.start:right.end]!r} overlaps span {text[left.start:left.end]!r}; spans may not overlap",
-                right_annotation.line,
+            errors.append(
+                AlignmentError(
+                    f"span {text[right.start:right.end]!r} overlaps span {text[left.start:left.end]!r}; spans may not overlap",
+                    right_annotation.line,
+                )
             )
-    return [span for span, _ in placed]
+    return [span for span, _ in placed], errors
+
+
+def resolve_spans(text: str, annotations: list[Any]) -> list[Span]:
+    """Place every annotation in ``text``; the first problem (missing, ambiguous, overlap) is raised."""
+    spans, errors = place_spans(text, annotations)
+    if errors:
+        raise errors[0]
+    return spans
 
 
 def sentence_of(sentences: list[Sentence], span: Span) -> int:

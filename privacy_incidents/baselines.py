@@ -196,7 +196,7 @@ def load_model(name: str, task: str, directory: Path = MODELS_DIR) -> FittedBase
     import skops.io as sio
 
     spec = load_baseline(name)
-    if spec["kind"] in ("rules",):
+    if spec["kind"] == "rules":
         return FittedBaseline(name, task, list(task_labels(task)), "rules")
     path = directory / f"{name}-{task}.skops"
     if not path.exists():
@@ -236,7 +236,7 @@ def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = MO
     for task in SENTENCE_TASKS:
         fitted = fit_task(spec, task, train, data["validation"])
         chosen[task] = fitted.params
-        if models_dir is not None and spec["kind"] == "sklearn":
+        if models_dir is not None and spec["kind"] != "rules":  # rules need no fitted model
             save_model(fitted, models_dir)
         field = load_tasks()[task]["labels"]
         scores[task] = {}

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import normalize as normalize_module
-from .align import AlignmentError, Span, crosses_sentence, resolve_spans, sentence_of
-from .normalize import Normalized, normalize, text_key
+from .align import Span, crosses_sentence, place_spans, resolve_spans, sentence_of
+from .normalize import NORMALIZER_VERSION, Normalized, normalize, text_key
 from .schema import (
     CONFIGS,
+    GUIDELINE_VERSION,
     SPLITS,
     AnnotationFile,
     ArticleAnnotations,
@@ -85,7 +85,7 @@ def _silver(incident_id: str, articles: list[ArticleInput]) -> AnnotationFile:
         incident_id=incident_id,
         status="silver",
         annotator=SILVER_ANNOTATOR,
-        guideline_version="1.0",
+        guideline_version=GUIDELINE_VERSION,
         articles=[
             ArticleAnnotations(
                 article_id=a.article_id,
@@ -154,7 +154,7 @@ def collect_hhs_incidents(csv_path: Path, annotations_dir: Path) -> tuple[list[I
                 "publisher": hhs_ocr.PUBLISHER,
                 "url": hhs_ocr.URL,
                 "published": None,
-                "retrieved": "2025-12-26",
+                "retrieved": hhs_ocr.RETRIEVED,
                 "language": "en",
                 "original_language": None,
                 "machine_translated": False,
@@ -286,16 +286,12 @@ def _annotation_spans(incident: IncidentInput) -> dict[str, list[Span]]:
                 )
             )
             continue
-        for span_annotation in article_annotations.spans:
-            try:
-                resolve_spans(article.normalized.text, [span_annotation])
-            except AlignmentError as error:
-                errors.append(SeedError(path, f"incident {incident.incident_id}, article {article.article_id}: {error}", error.line))
-        if not errors:
-            try:
-                resolved[article.article_id] = resolve_spans(article.normalized.text, article_annotations.spans)
-            except AlignmentError as error:
-                errors.append(SeedError(path, f"incident {incident.incident_id}, article {article.article_id}: {error}", error.line))
+        spans, problems = place_spans(article.normalized.text, article_annotations.spans)
+        resolved[article.article_id] = spans
+        errors.extend(
+            SeedError(path, f"incident {incident.incident_id}, article {article.article_id}: {problem}", problem.line)
+            for problem in problems
+        )
     if errors:
         raise SeedErrors(errors)
     return resolved
@@ -372,7 +368,7 @@ def incident_rows(incident: IncidentInput) -> dict[str, list[dict[str, Any]]]:
                 "redistributable": article.meta["redistributable"],
                 "text": text,
                 "raw_sha256": hashlib.sha256(article.raw_text.encode()).hexdigest(),
-                "normalizer_version": normalize_module.NORMALIZER_VERSION,
+                "normalizer_version": NORMALIZER_VERSION,
                 "normalization_fixes": [f"{f.kind}: {f.detail}" for f in article.normalized.fixes],
             }
         )
@@ -412,11 +408,11 @@ def quality_report(incidents: list[IncidentInput], agreement_dir: Path) -> dict[
     for incident in incidents:
         if incident.annotations.status != "gold" or incident.extra.get("duplicate_of"):
             continue
-        for article_id, gold in _annotation_spans(incident).items():
-            text = next(a.normalized.text for a in incident.articles if a.article_id == article_id)
-            review_pairs.append((suggest_spans(text, rules), gold))
+        gold_by_article = _annotation_spans(incident)
+        for article in incident.articles:
+            review_pairs.append((suggest_spans(article.normalized.text, rules), gold_by_article.get(article.article_id, [])))
         if incident.source == hhs_ocr.SOURCE_ID:
-            actions = {s.type for spans in _annotation_spans(incident).values() for s in spans if s.element == "action"}
+            actions = {s.type for spans in gold_by_article.values() for s in spans if s.element == "action"}
             consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
     agreement_items = []
     for path in sorted(agreement_dir.glob("*.yaml")) if agreement_dir.exists() else []:
@@ -501,7 +497,7 @@ def write_release(
         (out / "splits").mkdir(parents=True, exist_ok=True)
         (out / "splits" / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
     (out / "annotation-quality.json").write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    write_card_files(release, split_ids, num_bytes, quality, out, root)
+    write_card_files(release, num_bytes, quality, out, root)
 
 
 def swap_in(new: Path, target: Path) -> None:

@@ -15,12 +15,11 @@ import jinja2
 import yaml
 
 from .normalize import NORMALIZER_VERSION
-from .schema import CONFIGS, DEFAULT_CONFIG, SPLITS, load_changelog, load_taxonomy, release_features
+from .schema import CONFIGS, DEFAULT_CONFIG, GUIDELINE_VERSION, SPLITS, load_changelog, load_taxonomy, release_features
 from .segment import SEGMENTER_VERSION
 
 CARD_TEMPLATE = Path("cards") / "dataset-card.md.j2"
 RESULTS_DIR = Path("baselines") / "results"
-GUIDELINE_VERSION = "1.0"
 
 
 Release = dict[str, dict[str, list[dict[str, Any]]]]
@@ -75,7 +74,7 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     }
 
 
-def card_facts(release: Release, split_ids: dict[str, list[str]], quality: dict[str, Any], root: Path) -> dict[str, Any]:
+def card_facts(release: Release, quality: dict[str, Any], root: Path) -> dict[str, Any]:
     """Every number the card shows, computed from the rows."""
     taxonomy = load_taxonomy()
     incidents = [row for s in SPLITS for row in release["incidents"][s]]
@@ -123,12 +122,11 @@ def card_facts(release: Release, split_ids: dict[str, list[str]], quality: dict[
         "segmenter_version": SEGMENTER_VERSION,
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
-        "split_ids": {s: len(ids) for s, ids in split_ids.items()},
         "quality": quality,
     }
 
 
-def render_card(release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, quality: dict[str, Any], root: Path) -> str:
+def render_card(release: Release, num_bytes: NumBytes, quality: dict[str, Any], root: Path) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / CARD_TEMPLATE.parent),
         undefined=jinja2.StrictUndefined,
@@ -136,12 +134,12 @@ def render_card(release: Release, split_ids: dict[str, list[str]], num_bytes: Nu
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, split_ids, quality, root))
+    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, quality, root))
     header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{header}---\n\n{body}"
 
 
 def write_card_files(
-    release: Release, split_ids: dict[str, list[str]], num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path
+    release: Release, num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path
 ) -> None:
-    (out / "README.md").write_text(render_card(release, split_ids, num_bytes, quality, root), encoding="utf-8")
+    (out / "README.md").write_text(render_card(release, num_bytes, quality, root), encoding="utf-8")

@@ -82,7 +82,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _read_texts(path: Path) -> tuple[list[str], list[str]]:
     """Texts (and ids, defaulting to line or row numbers) from JSONL or Parquet."""
-    import json
+    from .evaluate import json_lines
 
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -94,13 +94,7 @@ def _read_texts(path: Path) -> tuple[list[str], list[str]]:
         ids = [str(i) for i in table.get("id", range(1, len(texts) + 1))]
         return ids, texts
     ids, texts = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    for number, record in json_lines(path):
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise ValueError(f"{path}:{number}: each line needs a 'text' string (and may have an 'id')")
         ids.append(str(record.get("id", number)))

@@ -13,6 +13,7 @@ bootstrap interval of the main score that resamples whole incidents with a fixed
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -148,6 +149,21 @@ class Reference:
     groups: list[str]
 
 
+def json_lines(path: Path, error: type[ValueError] = ValueError) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) of a JSONL file, skipping blank lines; ``error`` names the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read as UTF-8 text: {problem}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as problem:
+            raise error(f"{path}:{number}: not valid JSON ({problem.msg})") from None
+
+
 def read_predictions(path: Path, task: str, reference: Reference) -> list[set[str]]:
     """Predictions aligned to ``reference.ids``; every problem is an error, never a silent score."""
     key = "incident_id" if load_tasks()[task]["unit"] == "incident" else "sentence_id"
@@ -155,19 +171,9 @@ def read_predictions(path: Path, task: str, reference: Reference) -> list[set[st
     valid = set(task_labels(task))
     wanted = set(reference.ids)
     found: dict[str, set[str]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise PredictionsError(f"{path}: cannot read as UTF-8 text: {error}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise PredictionsError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    for number, record in json_lines(path, PredictionsError):
         if not isinstance(record, dict) or key not in record or field not in record:
-            raise PredictionsError(f"{path}:{number}: each line needs {key!r} and {field!r} (a list of labels); got {line[:80]!r}")
+            raise PredictionsError(f"{path}:{number}: each line needs {key!r} and {field!r} (a list of labels); got {json.dumps(record)[:80]}")
         item, labels = record[key], record[field]
         if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
             raise PredictionsError(f"{path}:{number}: {field!r} must be a list of label names")

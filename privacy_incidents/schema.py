@@ -25,6 +25,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 LABELS_PATH = PROJECT_ROOT / "schemas" / "labels.yaml"
 LABEL_SOURCES = ("gold", "silver")
+# Version of cards/annotation-guidelines.md; bump both together.
+GUIDELINE_VERSION = "1.0"
 # Ids become file and folder names: no separators, no dots at the start, nothing exotic.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 

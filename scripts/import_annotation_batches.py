@@ -18,7 +18,7 @@ from pathlib import Path
 
 from privacy_incidents.align import AlignmentError, resolve_spans
 from privacy_incidents.normalize import normalize
-from privacy_incidents.schema import AnnotationFile, ArticleAnnotations, SpanAnnotation
+from privacy_incidents.schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation
 from privacy_incidents.seedfiles import HHS_CSV, dump_annotations
 from privacy_incidents.sources.hhs_ocr import read_archive
 
@@ -28,7 +28,7 @@ def main() -> int:
     parser.add_argument("batches", nargs="+", type=Path)
     parser.add_argument("--annotator", required=True)
     parser.add_argument("--reviewer", required=True)
-    parser.add_argument("--guideline-version", default="1.0")
+    parser.add_argument("--guideline-version", default=GUIDELINE_VERSION)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     texts = {r.incident_id: normalize(r.narrative).text for r in read_archive(HHS_CSV)[0]}

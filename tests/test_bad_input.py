@@ -67,20 +67,24 @@ def test_ambiguous_quote_asks_for_an_occurrence(project, seed_folder, capsys):
     assert "ambiguous" in err and "occurrence" in err
 
 
-def test_duplicate_incident_ids_are_refused(project, seed_folder, capsys):
+def copy_seed_incident(seed_folder: Path) -> Path:
+    """The seed incident again under a new id, ``copy-of-seed`` (same articles, same ids)."""
     copy = seed_folder.parent / "copy-of-seed"
     shutil.copytree(seed_folder, copy)
-    replace_in(copy / "incident.yaml", "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
-    replace_in(copy / "annotations.yaml", "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
+    for name in ("incident.yaml", "annotations.yaml"):
+        replace_in(copy / name, "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
+    return copy
+
+
+def test_duplicate_incident_ids_are_refused(project, seed_folder, capsys):
+    copy_seed_incident(seed_folder)
     err = run_validate(project, capsys)
     assert "duplicate article id '000_8076d5bb2484816b'" in err
 
 
 def test_same_article_text_twice_is_refused(project, seed_folder, capsys):
-    copy = seed_folder.parent / "copy-of-seed"
-    shutil.copytree(seed_folder, copy)
+    copy = copy_seed_incident(seed_folder)
     for name in ("incident.yaml", "annotations.yaml"):
-        replace_in(copy / name, "incident_id: bytedance-tiktok-journalists-2022", "incident_id: copy-of-seed")
         replace_in(copy / name, "000_8076d5bb2484816b", "100_copy")
         replace_in(copy / name, "002_9ed64316b2d10b74", "102_copy")
     err = run_validate(project, capsys)

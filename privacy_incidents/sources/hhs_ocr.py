@@ -36,6 +36,8 @@ LICENSE_BASIS = (
 )
 PUBLISHER = "US Department of Health and Human Services, Office for Civil Rights"
 URL = "https://ocrportal.hhs.gov/ocr/breach/breach_report.jsf"
+# Date of the copy we took (the source repository's commit, see seeds/hhs-ocr/PROVENANCE.md).
+RETRIEVED = "2025-12-26"
 
 
 @dataclass(frozen=True)
