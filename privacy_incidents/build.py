@@ -476,6 +476,14 @@ def parquet_path(config: str, split: str) -> str:
     return f"{config}/{split}-00000-of-00001.parquet"
 
 
+def splits_with_rows(release: dict[str, dict[str, list[Any]]], config: str) -> list[str]:
+    """The splits a config has rows in: `datasets` cannot open an empty split, so those are left out.
+
+    Only a small project (a handful of incidents) has one; the full release has rows everywhere.
+    """
+    return [split for split in SPLITS if release[config][split]]
+
+
 def write_release(
     release: dict[str, dict[str, list[dict[str, Any]]]],
     split_ids: dict[str, list[str]],
@@ -488,7 +496,7 @@ def write_release(
 
     num_bytes: dict[tuple[str, str], int] = {}
     for config in CONFIGS:
-        for split in SPLITS:
+        for split in splits_with_rows(release, config):
             table = encode_rows(config, release[config][split])
             num_bytes[config, split] = table.nbytes
             write_parquet(table, out / parquet_path(config, split))

@@ -29,10 +29,12 @@ NumBytes = dict[tuple[str, str], int]
 def dataset_info_yaml(release: Release, num_bytes: NumBytes) -> list[dict[str, Any]]:
     import datasets
 
+    from .build import splits_with_rows
+
     infos = []
     for config in CONFIGS:
         splits = datasets.SplitDict()
-        for split in SPLITS:
+        for split in splits_with_rows(release, config):
             splits.add(datasets.SplitInfo(split, num_bytes=num_bytes[config, split], num_examples=len(release[config][split])))
         info = datasets.DatasetInfo(features=release_features()[config], splits=splits)
         yaml_dict = info._to_yaml_dict()
@@ -42,7 +44,7 @@ def dataset_info_yaml(release: Release, num_bytes: NumBytes) -> list[dict[str, A
 
 
 def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
-    from .build import parquet_path
+    from .build import parquet_path, splits_with_rows
 
     total_sentences = sum(len(release["sentences"][s]) for s in SPLITS)
     return {
@@ -66,7 +68,7 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
             {
                 "config_name": config,
                 **({"default": True} if config == DEFAULT_CONFIG else {}),
-                "data_files": [{"split": s, "path": parquet_path(config, s)} for s in SPLITS],
+                "data_files": [{"split": s, "path": parquet_path(config, s)} for s in splits_with_rows(release, config)],
             }
             for config in CONFIGS
         ],

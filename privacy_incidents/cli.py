@@ -15,6 +15,15 @@ from pathlib import Path
 from .seedfiles import SeedError, SeedErrors
 
 
+def _date(value: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-03-01") from None
+
+
 def _root(args: argparse.Namespace) -> Path:
     return Path(args.root)
 
@@ -159,6 +168,28 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from .extend import add_incident, next_steps
+
+    options = {
+        "title": args.title, "publisher": args.publisher, "url": args.url, "published": args.published,
+        "retrieved": args.retrieved, "language": args.language, "license": args.license,
+        "redistributable": args.redistributable, "summary": args.summary, "date": args.date,
+        "incident_title": args.incident_title,
+    }
+    try:
+        addition = add_incident(_root(args), args.incident_id, Path(args.source_file), options, add_article=args.add_article)
+    except SeedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 1
+    except SeedErrors as errors:
+        print("error: the project has problems; fix them first (privacy-incidents validate):", file=sys.stderr)
+        return _report(errors)
+    print(next_steps(args.incident_id, addition))
+    return 0
+
+
 EXAMPLES = {
     "validate": "examples:\n  privacy-incidents validate\n  privacy-incidents --root path/to/clone validate",
     "build": (
@@ -178,6 +209,12 @@ EXAMPLES = {
         "for --task incident: {\"incident_id\": ..., \"types\": [...]}. Every item of the split must appear once."
     ),
     "suggest": "examples:\n  privacy-incidents suggest article.txt     # one JSON span a line",
+    "new": (
+        "examples:\n  privacy-incidents new clinic-snooping-2024 --from saved-page.html --license 'copyright Example News'\n"
+        "  privacy-incidents new clinic-snooping-2024 --from followup.md --add-article --published 2024-05-02\n"
+        "FILE: plain text, Markdown, or a saved HTML page (the article body is extracted with trafilatura).\n"
+        "Labels are suggested by rules_v1 and written as silver: review them before they count as gold."
+    ),
 }
 
 
@@ -215,6 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--full", action="store_true", help="print per-label scores too")
     suggest = verb("suggest", cmd_suggest, "Suggest typed spans for an article with the rules_v1 suggester.")
     suggest.add_argument("file")
+    new = verb("new", cmd_new, "Add an incident from a text, Markdown or saved HTML file, with suggested (silver) labels.")
+    new.add_argument("incident_id", help="a new id, e.g. clinic-snooping-2024 (letters, digits, '-', '_')")
+    new.add_argument("--from", dest="source_file", required=True, metavar="FILE", help="the article: .txt, .md or saved .html")
+    new.add_argument("--add-article", action="store_true", help="add FILE as one more article of an existing incident")
+    new.add_argument("--title", help="the article's title (default: the page's title, or its first line)")
+    new.add_argument("--incident-title", help="the incident's title (default: the article's title)")
+    new.add_argument("--summary", help="one paragraph: who did what to whose data, and what followed")
+    new.add_argument("--date", type=_date, help="when the incident was first reported, YYYY-MM-DD")
+    new.add_argument("--publisher", help="who published the article (default: the page's site name)")
+    new.add_argument("--url")
+    new.add_argument("--published", type=_date, help="publication date, YYYY-MM-DD")
+    new.add_argument("--retrieved", type=_date, help="when you saved the file, YYYY-MM-DD")
+    new.add_argument("--language", default="en", help="language of the text (default: en)")
+    new.add_argument("--license", help="the text's licence (default: unknown, treated as all rights reserved)")
+    new.add_argument("--redistributable", action="store_true", help="the licence allows redistributing the text (default: no)")
     return parser
 
 

@@ -1,0 +1,278 @@
+"""``privacy-incidents new``: a new incident (or one more article) from a file, labels suggested as silver.
+
+Reading the file and checking it is I/O at the edge; building the incident's files is pure;
+the folder is written to a staging place, validated like ``build`` would, then swapped in whole,
+so a refusal leaves ``seeds/`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .normalize import normalize, text_key
+from .schema import GUIDELINE_VERSION, ID_PATTERN, AnnotationFile, ArticleAnnotations, ArticleMeta, IncidentMeta
+from .seedfiles import (
+    ANNOTATION_FILE,
+    INCIDENT_FILE,
+    INCIDENTS_DIR,
+    SEEDS_DIR,
+    SeedError,
+    SeedErrors,
+    dump_annotations,
+    load_annotations,
+    load_incident_meta,
+)
+from .suggest import load_rules, spans_to_annotations, suggest_spans
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+LOOKS_LIKE_HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
+UNKNOWN_LICENSE = "unknown; treated as all rights reserved"
+SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
+
+
+@dataclass(frozen=True)
+class Addition:
+    """What ``new`` writes into the incident folder (file name -> text), and what it did."""
+
+    files: dict[str, str]
+    article_id: str
+    suggested: int
+    downgraded: bool = False
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """An article's text as it will be stored, and what the file told us about it."""
+
+    text: str
+    found: dict[str, str]  # title, publisher, published, url when an HTML page names them
+    extracted_from_html: bool
+
+
+def paragraphs_from_extraction(text: str) -> str:
+    """trafilatura puts one paragraph a line; the normaliser needs blank lines between paragraphs.
+
+    >>> paragraphs_from_extraction("Headline\\nFirst paragraph.\\n\\nSecond.")
+    'Headline\\n\\nFirst paragraph.\\n\\nSecond.'
+    """
+    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def read_source(path: Path) -> SourceText:
+    """Text of a .txt/.md file or of a saved HTML page (article body by trafilatura); refusals name the file."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise SeedError(path, "no such file; give a .txt, .md or saved .html file") from None
+    if b"\x00" in data[:8192]:
+        raise SeedError(path, "not a text file (it holds binary data); give a .txt, .md or saved .html file")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SeedError(path, f"not UTF-8 text (byte {error.start}); save it as UTF-8 text, Markdown or HTML") from None
+    if path.suffix.lower() in HTML_SUFFIXES or LOOKS_LIKE_HTML.match(raw):
+        import trafilatura
+
+        # fast: no fallback extractors, which return menus and footers of pages with no article.
+        document = trafilatura.bare_extraction(raw, with_metadata=True, favor_precision=True, fast=True)
+        body = paragraphs_from_extraction(document.text or "") if document else ""
+        found = {}
+        if document:
+            found = {key: str(value) for key, value in (
+                ("title", document.title), ("publisher", document.sitename), ("published", document.date), ("url", document.url)
+            ) if value}
+        source = SourceText(body, found, True)
+    else:
+        source = SourceText(raw, {}, False)
+    if not normalize(source.text).text.strip():
+        what = "no article text could be extracted from the HTML page" if source.extracted_from_html else "the file has no text"
+        raise SeedError(path, f"{what} (after removing boilerplate); nothing to add")
+    return source
+
+
+def article_meta(article_id: str, file_name: str, source: SourceText, options: dict[str, Any]) -> ArticleMeta:
+    """Provenance of the new article: the user's options first, then what the page said."""
+    given = {k: v for k, v in options.items() if v is not None}
+    first_line = next(line.strip() for line in normalize(source.text).text.splitlines() if line.strip())
+    return ArticleMeta(
+        article_id=article_id,
+        file=file_name,
+        title=given.get("title") or source.found.get("title") or first_line[:150],
+        publisher=given.get("publisher") or source.found.get("publisher") or "unknown",
+        url=given.get("url") or source.found.get("url"),
+        published=given.get("published") or source.found.get("published"),
+        retrieved=given.get("retrieved"),
+        language=given.get("language") or "en",
+        license=given.get("license") or UNKNOWN_LICENSE,
+        redistributable=bool(given.get("redistributable")),
+        notes="Text extracted from a saved HTML page with trafilatura." if source.extracted_from_html else None,
+    )
+
+
+def silver_spans(article_id: str, text: str) -> ArticleAnnotations:
+    clean = normalize(text).text
+    return ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(clean, suggest_spans(clean, load_rules())))
+
+
+def leading_comments(text: str) -> str:
+    """The comment block at the top of a YAML file, kept when the file is rewritten."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def dump_incident(meta: IncidentMeta, header: str = "") -> str:
+    data = meta.model_dump(mode="json", exclude_none=True)
+    data["articles"] = [{k: v for k, v in a.items() if v is not False or k == "redistributable"} for a in data["articles"]]
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def next_article_id(incident_id: str, taken: set[str]) -> str:
+    """``<incident>-a1``, ``-a2``...: readable, and unique because incident ids are."""
+    number = 1
+    while f"{incident_id}-a{number}" in taken:
+        number += 1
+    return f"{incident_id}-a{number}"
+
+
+def same_text_elsewhere(text: str, existing: list[Any]) -> str | None:
+    """The incident and article that already hold this (normalised) text, if any."""
+    key = text_key(normalize(text).text)
+    for incident in existing:
+        for article in incident.articles:
+            if text_key(article.normalized.text) == key:
+                return f"incident {incident.incident_id!r}, article {article.article_id!r}"
+    return None
+
+
+def new_incident_files(incident_id: str, source: SourceText, options: dict[str, Any]) -> Addition:
+    """The files of a new incident folder: incident.yaml, the article, silver annotations."""
+    article_id = next_article_id(incident_id, set())
+    file_name = f"{article_id}.txt"
+    article = article_meta(article_id, file_name, source, options)
+    meta = IncidentMeta(
+        incident_id=incident_id,
+        title=options.get("incident_title") or article.title,
+        date=options.get("date") or article.published,
+        summary=options.get("summary") or "TODO: one paragraph saying who did what to whose data, and what followed.",
+        articles=[article],
+    )
+    suggested = silver_spans(article_id, source.text)
+    annotations = AnnotationFile(
+        incident_id=incident_id, status="silver", annotator=SILVER_ANNOTATOR, guideline_version=GUIDELINE_VERSION,
+        articles=[suggested],
+    )
+    files = {
+        INCIDENT_FILE: "# Made by `privacy-incidents new`; check every field against the article.\n" + dump_incident(meta),
+        file_name: source.text.rstrip("\n") + "\n",
+        ANNOTATION_FILE: "# Suggested by rules_v1, NOT reviewed: read the article, fix the spans, then set status: gold and reviewer.\n"
+        + dump_annotations(annotations),
+    }
+    return Addition(files, article_id, len(suggested.spans))
+
+
+def added_article_files(folder: Path, source: SourceText, options: dict[str, Any]) -> Addition:
+    """Files that change when one more article joins an existing incident (gold becomes silver)."""
+    meta = load_incident_meta(folder)
+    article_id = next_article_id(meta.incident_id, {a.article_id for a in meta.articles})
+    file_name = f"{article_id}.txt"
+    meta = meta.model_copy(update={"articles": [*meta.articles, article_meta(article_id, file_name, source, options)]})
+    incident_text = (folder / INCIDENT_FILE).read_text(encoding="utf-8")
+    files = {INCIDENT_FILE: dump_incident(meta, leading_comments(incident_text)), file_name: source.text.rstrip("\n") + "\n"}
+    annotation_path = folder / ANNOTATION_FILE
+    suggested = silver_spans(article_id, source.text)
+    if not annotation_path.exists():
+        return Addition(files, article_id, len(suggested.spans))  # the build suggests silver labels for every article
+    annotations = load_annotations(annotation_path)
+    downgraded = annotations.status == "gold"
+    # One status per incident: an unreviewed article makes the whole incident silver until reviewed.
+    annotations = annotations.model_copy(
+        update={
+            "articles": [*annotations.articles, suggested],
+            "status": "silver",
+            "reviewer": None if downgraded else annotations.reviewer,
+            "annotator": f"{annotations.annotator}; article {article_id}: {SILVER_ANNOTATOR}",
+        }
+    )
+    files[ANNOTATION_FILE] = leading_comments(annotation_path.read_text(encoding="utf-8")) + dump_annotations(annotations)
+    return Addition(files, article_id, len(suggested.spans), downgraded)
+
+
+def check_incident_id(incident_id: str) -> None:
+    if not re.match(ID_PATTERN, incident_id):
+        raise SeedError(
+            Path(incident_id),
+            "not a valid incident id: use letters, digits, '-' and '_' (up to 128, starting with a letter or digit), "
+            "e.g. acme-clinic-snooping-2024",
+        )
+
+
+def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[str, Any], add_article: bool = False) -> Addition:
+    """Write a new incident folder (or add an article to one); refuse, touching nothing, when it is not safe."""
+    from .build import collect, collect_folder_incident, incident_rows, swap_in
+
+    check_incident_id(incident_id)
+    folder = root / INCIDENTS_DIR / incident_id
+    source = read_source(source_path)
+    existing, _ = collect(root)
+    ids = {incident.incident_id for incident in existing}
+    if add_article and incident_id not in ids:
+        raise SeedError(folder, f"no incident {incident_id!r} to add an article to; drop --add-article to create it")
+    if add_article and not folder.is_dir():
+        raise SeedError(folder, f"incident {incident_id!r} is not a folder incident (OCR narratives have one text each)")
+    if not add_article and (incident_id in ids or folder.exists()):
+        raise SeedError(folder, f"incident {incident_id!r} already exists; choose another id, or use --add-article to add this text to it")
+    duplicate = same_text_elsewhere(source.text, existing)
+    if duplicate:
+        raise SeedError(source_path, f"the same text (after normalisation) is already in the dataset: {duplicate}")
+    addition = added_article_files(folder, source, options) if add_article else new_incident_files(incident_id, source, options)
+
+    staging_parent = Path(tempfile.mkdtemp(prefix=".staging-", dir=root / SEEDS_DIR))
+    try:
+        staged = staging_parent / incident_id
+        if add_article:
+            shutil.copytree(folder, staged)
+        else:
+            staged.mkdir()
+        for name, text in addition.files.items():
+            (staged / name).write_text(text, encoding="utf-8")
+        try:
+            incident_rows(collect_folder_incident(staged))  # the same checks as build, before anything is swapped in
+        except (SeedError, SeedErrors) as error:
+            raise SeedError(source_path, f"the new files would not build, nothing was written: {error}") from None
+        if add_article:
+            swap_in(staged, folder)
+        else:
+            staged.rename(folder)
+    finally:
+        shutil.rmtree(staging_parent, ignore_errors=True)
+    return addition
+
+
+def next_steps(incident_id: str, addition: Addition) -> str:
+    folder = (INCIDENTS_DIR / incident_id).as_posix()
+    lines = [f"added article {addition.article_id} to {folder}/ with {addition.suggested} suggested span(s), status silver."]
+    if addition.downgraded:
+        lines.append("note: the incident was gold; it is silver now, until someone reviews the new article too.")
+    lines += [
+        "next steps:",
+        f"  1. read {folder}/{addition.article_id}.txt and check {folder}/incident.yaml (title, date, summary, publisher, licence)",
+        f"  2. review the labels: edit {folder}/annotations.yaml by the guidelines (cards/annotation-guidelines.md),",
+        f"     or in Label Studio: privacy-incidents export label-studio --incident {incident_id} --out review.json,",
+        "     then privacy-incidents import label-studio EXPORTED.json --reviewer 'Your Name'",
+        "     (when you edit by hand, set status: gold and reviewer: once you have read every span)",
+        "  3. privacy-incidents validate",
+        "  4. privacy-incidents build",
+        "  5. privacy-incidents evaluate --all && privacy-incidents build   # new scores, and the card that shows them",
+    ]
+    return "\n".join(lines)
