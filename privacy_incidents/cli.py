@@ -36,17 +36,42 @@ def _report(errors: list[SeedError] | SeedErrors) -> int:
     return 1
 
 
+def _under(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .build import collect, log, make_rows
 
+    root = _root(args)
+    target = Path(args.path) if args.path else None
+    if target and not target.exists():
+        print(f"error: {target}: no such file or folder; give an incident folder or a seed file", file=sys.stderr)
+        return 1
+    if args.fix:
+        from .fixes import fix_project
+
+        for note in fix_project(root):
+            log(f"fixed: {note}")
     try:
-        incidents, warnings = collect(_root(args), log)
+        incidents, warnings = collect(root, log)
         make_rows(incidents)
     except (SeedError, SeedErrors) as error:
-        return _report([error] if isinstance(error, SeedError) else error)
+        errors = [error] if isinstance(error, SeedError) else error.errors
+        # The whole project is checked (ids and texts must be unique); with PATH only its problems are shown.
+        mine = [e for e in errors if _under(e.path, target)] if target else errors
+        if mine:
+            return _report(mine)
+        print(f"ok: no problems in {target}; {len(errors)} elsewhere in the project (run validate without a path)")
+        return 0
     for warning in warnings:
         log(f"warning: {warning}")
-    print(f"ok: {len(incidents)} incidents valid")
+    for incident in incidents:
+        if incident.summary.startswith("TODO"):
+            log(f"warning: incident {incident.incident_id}: the summary is still a TODO")
+    silver = sum(incident.annotations.status == "silver" for incident in incidents)
+    checked = f" ({target} checked)" if target else ""
+    print(f"ok: {len(incidents)} incidents valid{checked}" + (f"; {silver} silver (suggested, not reviewed)" if silver else ""))
     return 0
 
 
@@ -191,7 +216,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 EXAMPLES = {
-    "validate": "examples:\n  privacy-incidents validate\n  privacy-incidents --root path/to/clone validate",
+    "validate": (
+        "examples:\n  privacy-incidents validate\n  privacy-incidents validate seeds/incidents/clinic-snooping-2024\n"
+        "  privacy-incidents validate --fix\n  privacy-incidents --root path/to/clone validate"
+    ),
     "build": (
         "examples:\n  privacy-incidents build              # seeds/ -> dataset/\n"
         "  privacy-incidents build --check      # exit 1 when dataset/ is stale\n"
@@ -233,7 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    verb("validate", cmd_validate, "Check every seed file; list all problems with file and line.")
+    validate = verb("validate", cmd_validate, "Check every seed file; list all problems with file and line.")
+    validate.add_argument("path", nargs="?", help="show only the problems of this incident folder or file (all are checked)")
+    validate.add_argument("--fix", action="store_true",
+                          help="first apply safe fixes: trim spaces around quotes, drop needless occurrences and repeated spans")
     build = verb("build", cmd_build, "Build the release (Parquet, card, split lists) from seeds/, atomically.")
     build.add_argument("--check", action="store_true", help="build to a scratch folder and compare with dataset/")
     build.add_argument("--out", help="where to write the release (default: dataset/ under --root)")

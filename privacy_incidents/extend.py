@@ -26,6 +26,7 @@ from .seedfiles import (
     SeedError,
     SeedErrors,
     dump_annotations,
+    leading_comments,
     load_annotations,
     load_incident_meta,
 )
@@ -119,16 +120,6 @@ def article_meta(article_id: str, file_name: str, source: SourceText, options: d
 def silver_spans(article_id: str, text: str) -> ArticleAnnotations:
     clean = normalize(text).text
     return ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(clean, suggest_spans(clean, load_rules())))
-
-
-def leading_comments(text: str) -> str:
-    """The comment block at the top of a YAML file, kept when the file is rewritten."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line + "\n")
-    return "".join(lines)
 
 
 def dump_incident(meta: IncidentMeta, header: str = "") -> str:

@@ -123,6 +123,16 @@ def load_annotations(path: Path) -> AnnotationFile:
     return parse_model(path, AnnotationFile)
 
 
+def leading_comments(text: str) -> str:
+    """The comment block at the top of a YAML file, kept when the file is rewritten."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
 def dump_annotations(annotations: AnnotationFile) -> str:
     """YAML text of an annotation file, one span per line (easy to review in a diff)."""
     lines = [

@@ -128,3 +128,56 @@ def test_all_problems_are_listed_at_once(project, seed_folder, capsys):
     err = run_validate(project, capsys)
     assert "'incorectly accessed' not found" in err and "'were fried' not found" in err
     assert "2 problem(s) found" in err
+
+
+def placed_spans(project: Path) -> dict[str, list]:
+    from privacy_incidents.build import _annotation_spans, collect_folder_incident
+
+    return _annotation_spans(collect_folder_incident(project / "seeds" / "incidents" / SEED_INCIDENT))
+
+
+def test_fix_repairs_only_what_cannot_change_a_span(project, seed_folder, capsys):
+    before = placed_spans(project)
+    path = seed_folder / "annotations.yaml"
+    replace_in(path, "{quote: incorrectly accessed,", "{quote: ' incorrectly accessed ',")  # spaces at the ends
+    replace_in(path, "{quote: were fired,", "{quote: were fired, occurrence: 1,")  # a needless occurrence
+    replace_in(path, "      - {quote: saw,", "      - {quote: saw, element: action, type: unauthorised_access}\n      - {quote: saw,")
+    assert "spaces at its ends" in run_validate(project, capsys)
+
+    assert main(["--root", str(project), "validate", "--fix"]) == 0
+    err = capsys.readouterr().err
+    assert "trimmed spaces around quote ' incorrectly accessed '" in err
+    assert "dropped occurrence: quote 'were fired' appears once" in err
+    assert "removed a second, identical listing of span 'saw'" in err
+    assert placed_spans(project) == before  # the same characters, the same labels
+    assert path.read_text(encoding="utf-8").startswith("# Gold annotations of the seed incident")  # header kept
+
+
+def test_fix_leaves_what_needs_a_person(project, seed_folder, capsys):
+    path = seed_folder / "annotations.yaml"
+    replace_in(path, "{quote: were fired,", "{quote: were fired, occurrence: 1,")
+    replace_in(path, "quote: incorrectly accessed", "quote: incorectly accessed")  # a typo: only a reader can fix it
+    corrupted = path.read_bytes()
+    assert main(["--root", str(project), "validate", "--fix"]) == 1
+    err = capsys.readouterr().err
+    assert "not fixed: other problems need a person first" in err and "'incorectly accessed' not found" in err
+    assert path.read_bytes() == corrupted
+
+
+def test_validate_a_path_shows_only_its_problems(project, seed_folder, capsys):
+    other = copy_seed_incident(seed_folder)
+    for name in ("incident.yaml", "annotations.yaml"):  # new article ids (the first mention: not the file names)
+        replace_in(other / name, "000_8076d5bb2484816b", "100_copy")
+        replace_in(other / name, "002_9ed64316b2d10b74", "102_copy")
+    # New texts in the copy: the copied quotes are not in them, so that incident has problems too.
+    (other / "000_8076d5bb2484816b.txt").write_text("A clinic lost a laptop with patient names.\n", encoding="utf-8")
+    (other / "002_9ed64316b2d10b74.txt").write_text("A hacker stole the records of 500 patients.\n", encoding="utf-8")
+    replace_in(seed_folder / "annotations.yaml", "quote: were fired", "quote: were fried")
+
+    assert main(["--root", str(project), "validate", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert "copy-of-seed" in err and "quote 'announced' not found" in err
+    assert "were fried" not in err  # the other incident's problem is not shown
+    assert main(["--root", str(project), "validate", str(seed_folder / "annotations.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "'were fried' not found" in err and "copy-of-seed" not in err

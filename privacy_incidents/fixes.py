@@ -1,0 +1,139 @@
+"""``privacy-incidents validate --fix``: the few repairs that cannot change what a span means.
+
+A fix is safe when the fixed file marks exactly the same characters with the same labels:
+- a quote with spaces at its ends is trimmed (the span moves inside its own characters);
+- an ``occurrence`` on a quote that appears once is dropped;
+- a span listed twice, identically, is listed once.
+Everything else (a quote not found, an ambiguous quote, an unknown label) needs a person.
+The fixed file is re-read and re-placed before it replaces the old one.
+
+>>> text = "A nurse viewed records."
+>>> fix_span({"quote": " nurse ", "occurrence": 1, "element": "actor", "type": "insider_employee"}, text)
+({'quote': 'nurse', 'element': 'actor', 'type': 'insider_employee'}, ["trimmed spaces around quote ' nurse '", "dropped occurrence: quote 'nurse' appears once"])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .align import find_all, place_spans
+from .schema import AnnotationFile
+from .seedfiles import (
+    ANNOTATION_FILE,
+    HHS_ANNOTATIONS_DIR,
+    INCIDENTS_DIR,
+    SeedError,
+    dump_annotations,
+    leading_comments,
+    load_yaml,
+)
+
+
+def fix_span(span: dict[str, Any], text: str) -> tuple[dict[str, Any], list[str]]:
+    """One span mapping with its safe fixes applied, and what was done (pure)."""
+    fixed = {k: v for k, v in span.items() if k != "__line__"}
+    done = []
+    quote = fixed.get("quote")
+    if isinstance(quote, str) and quote.strip() and quote != quote.strip():
+        positions = find_all(text, quote)
+        occurrence = fixed.get("occurrence") or 1
+        if (len(positions) == 1 or fixed.get("occurrence")) and occurrence <= len(positions):
+            start = positions[occurrence - 1] + len(quote) - len(quote.lstrip())
+            stripped = quote.strip()
+            fixed["quote"] = stripped
+            fixed["occurrence"] = find_all(text, stripped).index(start) + 1
+            done.append(f"trimmed spaces around quote {quote!r}")
+    quote = fixed.get("quote")
+    if isinstance(quote, str) and fixed.get("occurrence") == 1 and len(find_all(text, quote)) == 1:
+        del fixed["occurrence"]
+        done.append(f"dropped occurrence: quote {quote!r} appears once")
+    order = ("quote", "occurrence", "start", "end", "element", "type")
+    return {k: fixed[k] for k in sorted(fixed, key=lambda k: order.index(k) if k in order else len(order))}, done
+
+
+def fix_annotations(raw: dict[str, Any], texts: dict[str, str]) -> tuple[dict[str, Any], list[tuple[int | None, str]]]:
+    """The annotation file's mapping with every span fixed; the fixes with the line they were on (pure)."""
+    done: list[tuple[int | None, str]] = []
+    articles = []
+    for article in raw.get("articles") or []:
+        text = texts.get(article.get("article_id")) if isinstance(article, dict) else None
+        if text is None or not isinstance(article.get("spans"), list):
+            articles.append(article)
+            continue
+        spans, seen = [], set()
+        for span in article["spans"]:
+            if not isinstance(span, dict):
+                spans.append(span)
+                continue
+            fixed, notes = fix_span(span, text)
+            key = tuple(sorted(fixed.items()))
+            if key in seen:
+                done.append((span.get("__line__"), f"removed a second, identical listing of span {fixed.get('quote', '')!r}"))
+                continue
+            seen.add(key)
+            done.extend((span.get("__line__"), note) for note in notes)
+            spans.append(fixed)
+        articles.append({**article, "spans": spans})
+    return {**raw, "articles": articles}, done
+
+
+def annotation_files(root: Path) -> list[Path]:
+    folders = sorted((root / INCIDENTS_DIR).glob(f"*/{ANNOTATION_FILE}")) if (root / INCIDENTS_DIR).exists() else []
+    return folders + sorted((root / HHS_ANNOTATIONS_DIR).glob("*.yaml"))
+
+
+def article_texts(root: Path) -> dict[str, str]:
+    """Normalised text of every article, by article id (what quotes are matched against)."""
+    from .build import _read_article
+    from .normalize import normalize
+    from .seedfiles import HHS_CSV, load_incident_meta
+    from .sources import hhs_ocr
+
+    texts = {}
+    for folder in sorted(p.parent for p in (root / INCIDENTS_DIR).glob("*/incident.yaml")):
+        try:
+            for meta in load_incident_meta(folder).articles:
+                texts[meta.article_id] = _read_article(folder, meta).normalized.text
+        except SeedError:
+            continue  # validate reports it; nothing here to fix safely
+    if (root / HHS_CSV).exists():
+        records, _ = hhs_ocr.read_archive(root / HHS_CSV)
+        texts.update({r.incident_id: normalize(r.narrative).text for r in records})
+    return texts
+
+
+def fix_file(path: Path, texts: dict[str, str]) -> list[str]:
+    """Apply the safe fixes to one annotation file; rewrite it only when it then validates and places."""
+    try:
+        raw = load_yaml(path)
+    except SeedError:
+        return []
+    if not isinstance(raw, dict):
+        return []
+    fixed, done = fix_annotations(raw, texts)
+    if not done:
+        return []
+    try:
+        annotations = AnnotationFile.model_validate(fixed)
+    except ValueError:
+        return [f"{path}: not fixed: other problems need a person first (see the errors)"]
+    for article in annotations.articles:
+        if article.article_id in texts and place_spans(texts[article.article_id], article.spans)[1]:
+            return [f"{path}: not fixed: other problems need a person first (see the errors)"]
+    header = leading_comments(path.read_text(encoding="utf-8"))
+    staged = path.with_name(f".{path.name}.fixing")
+    staged.write_text(header + dump_annotations(annotations), encoding="utf-8")
+    os.replace(staged, path)
+    return [f"{path}:{line}: {note}" if line else f"{path}: {note}" for line, note in done]
+
+
+def fix_project(root: Path) -> list[str]:
+    """Safe fixes in every annotation file, and the JSON Schemas regenerated; what was done."""
+    from .build import write_json_schemas
+
+    texts = article_texts(root)
+    done = [note for path in annotation_files(root) for note in fix_file(path, texts)]
+    write_json_schemas(root)
+    return done
