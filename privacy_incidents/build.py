@@ -7,6 +7,7 @@ card and the split lists into a temporary folder that is swapped in whole.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -265,6 +266,30 @@ def check_unique(incidents: list[IncidentInput]) -> list[SeedError]:
     return errors
 
 
+def redistributable_only(incidents: list[IncidentInput]) -> tuple[list[IncidentInput], list[dict[str, Any]]]:
+    """The incidents with only the articles whose licence allows redistribution, and what was left out (pure).
+
+    An incident left with no article is left out whole; its split does not change (the split
+    key is the incident id), so the variant's splits are subsets of the full release's.
+    """
+    kept, left_out = [], []
+    for incident in incidents:
+        articles = [a for a in incident.articles if a.meta["redistributable"]]
+        left_out += [
+            {"incident_id": incident.incident_id, "article_id": a.article_id, "publisher": a.meta["publisher"],
+             "license": a.meta["license"], "incident_left_out": not articles}
+            for a in incident.articles if not a.meta["redistributable"]
+        ]
+        if not articles:
+            continue
+        ids = {a.article_id for a in articles}
+        annotations = incident.annotations.model_copy(
+            update={"articles": [a for a in incident.annotations.articles if a.article_id in ids]}
+        )
+        kept.append(dataclasses.replace(incident, articles=articles, annotations=annotations))
+    return kept, left_out
+
+
 # --- rows (pure) ------------------------------------------------------------------------------
 
 
@@ -491,6 +516,7 @@ def write_release(
     out: Path,
     root: Path,
     progress: Callable[[str], None] = lambda _: None,
+    left_out: list[dict[str, Any]] | None = None,
 ) -> None:
     from .card import write_card_files
 
@@ -505,7 +531,7 @@ def write_release(
         (out / "splits").mkdir(parents=True, exist_ok=True)
         (out / "splits" / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
     (out / "annotation-quality.json").write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    write_card_files(release, num_bytes, quality, out, root)
+    write_card_files(release, num_bytes, quality, out, root, left_out)
 
 
 def swap_in(new: Path, target: Path) -> None:
@@ -526,11 +552,21 @@ def write_json_schemas(root: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def build_to(root: Path, out: Path, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Build the release of ``root`` into ``out`` atomically; returns summary counts."""
+def build_to(
+    root: Path, out: Path, progress: Callable[[str], None] = lambda _: None, only_redistributable: bool = False
+) -> dict[str, Any]:
+    """Build the release of ``root`` into ``out`` atomically; returns summary counts.
+
+    ``only_redistributable`` leaves out the texts whose licence forbids redistribution (the
+    variant to publish), and the card lists them.
+    """
     incidents, warnings = collect(root, progress)
     for warning in warnings:
         progress(f"warning: {warning}")
+    left_out = None
+    if only_redistributable:
+        incidents, left_out = redistributable_only(incidents)
+        progress(f"left out {len(left_out)} article(s) that may not be redistributed")
     release, split_ids = make_rows(incidents)
     quality = quality_report(incidents, root / HHS_AGREEMENT_DIR)
     progress("measured review changes, agreement and consistency with OCR's breach types")
@@ -538,7 +574,7 @@ def build_to(root: Path, out: Path, progress: Callable[[str], None] = lambda _: 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
     try:
-        write_release(release, split_ids, quality, staging, root, progress)
+        write_release(release, split_ids, quality, staging, root, progress, left_out)
         swap_in(staging, out)
     finally:
         if staging.exists():

@@ -76,8 +76,10 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     }
 
 
-def card_facts(release: Release, quality: dict[str, Any], root: Path) -> dict[str, Any]:
-    """Every number the card shows, computed from the rows."""
+def card_facts(
+    release: Release, quality: dict[str, Any], root: Path, left_out: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Every number the card shows, computed from the rows; ``left_out`` is set for the redistributable variant."""
     taxonomy = load_taxonomy()
     incidents = [row for s in SPLITS for row in release["incidents"][s]]
     sentences = [row for s in SPLITS for row in release["sentences"][s]]
@@ -125,10 +127,13 @@ def card_facts(release: Release, quality: dict[str, Any], root: Path) -> dict[st
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
         "quality": quality,
+        "left_out": left_out,
     }
 
 
-def render_card(release: Release, num_bytes: NumBytes, quality: dict[str, Any], root: Path) -> str:
+def render_card(
+    release: Release, num_bytes: NumBytes, quality: dict[str, Any], root: Path, left_out: list[dict[str, Any]] | None = None
+) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / CARD_TEMPLATE.parent),
         undefined=jinja2.StrictUndefined,
@@ -136,12 +141,13 @@ def render_card(release: Release, num_bytes: NumBytes, quality: dict[str, Any], 
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, quality, root))
+    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, quality, root, left_out))
     header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{header}---\n\n{body}"
 
 
 def write_card_files(
-    release: Release, num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path
+    release: Release, num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path,
+    left_out: list[dict[str, Any]] | None = None,
 ) -> None:
-    (out / "README.md").write_text(render_card(release, num_bytes, quality, root), encoding="utf-8")
+    (out / "README.md").write_text(render_card(release, num_bytes, quality, root, left_out), encoding="utf-8")

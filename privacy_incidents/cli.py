@@ -93,7 +93,10 @@ def cmd_build(args: argparse.Namespace) -> int:
                 return 1
             print(f"ok: {out} is up to date")
             return 0
-        summary = build_to(root, out, log)
+        if args.redistributable_only and not args.out:
+            print("error: --redistributable-only needs --out DIR: dataset/ is the full release", file=sys.stderr)
+            return 1
+        summary = build_to(root, out, log, only_redistributable=args.redistributable_only)
         write_json_schemas(root)
     except (SeedError, SeedErrors) as error:
         return _report([error] if isinstance(error, SeedError) else error)
@@ -223,7 +226,8 @@ EXAMPLES = {
     "build": (
         "examples:\n  privacy-incidents build              # seeds/ -> dataset/\n"
         "  privacy-incidents build --check      # exit 1 when dataset/ is stale\n"
-        "  privacy-incidents build --out /tmp/release"
+        "  privacy-incidents build --out /tmp/release\n"
+        "  privacy-incidents build --redistributable-only --out hub-release   # what may be pushed to the Hub"
     ),
     "evaluate": "examples:\n  privacy-incidents evaluate --all\n  privacy-incidents evaluate --baseline tfidf_svm_v1",
     "predict": (
@@ -268,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     build = verb("build", cmd_build, "Build the release (Parquet, card, split lists) from seeds/, atomically.")
     build.add_argument("--check", action="store_true", help="build to a scratch folder and compare with dataset/")
     build.add_argument("--out", help="where to write the release (default: dataset/ under --root)")
+    build.add_argument("--redistributable-only", action="store_true",
+                       help="leave out texts whose licence forbids redistribution (the variant to publish); needs --out")
     evaluate = verb("evaluate", cmd_evaluate, "Fit baselines on train, score validation and test, write baselines/results/.")
     which = evaluate.add_mutually_exclusive_group(required=True)
     which.add_argument("--baseline", help="one baseline by name (a file in baselines/)")
