@@ -532,6 +532,7 @@ def write_release(
         (out / "splits" / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
     (out / "annotation-quality.json").write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     write_card_files(release, num_bytes, quality, out, root, left_out)
+    progress("wrote the card, its plots and croissant.json")
 
 
 def swap_in(new: Path, target: Path) -> None:

@@ -7,6 +7,7 @@ derived from ``schemas/labels.yaml`` and the rows just built. Never edit the out
 from __future__ import annotations
 
 import json
+import statistics
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,15 @@ from typing import Any
 import jinja2
 import yaml
 
+from .croissant import cite_as, load_rai
 from .normalize import NORMALIZER_VERSION
+from .plots import PLOT_PATHS, length_table, sentence_lengths, write_plots
 from .schema import CONFIGS, DEFAULT_CONFIG, GUIDELINE_VERSION, SPLITS, load_changelog, load_taxonomy, release_features
 from .segment import SEGMENTER_VERSION
 
 CARD_TEMPLATE = Path("cards") / "dataset-card.md.j2"
+ERRATA = Path("cards") / "errata.yaml"
+RAI_FILE = Path("cards") / "rai.yaml"
 RESULTS_DIR = Path("baselines") / "results"
 
 
@@ -111,6 +116,10 @@ def card_facts(
         "per_split": per_split,
         "per_source": sorted((src, status, n) for (src, status), n in per_source.items()),
         "num_incidents": len(incidents),
+        "median_sentences_per_incident": {
+            source: f'{statistics.median(r["num_sentences"] for r in incidents if r["source"] == source):g}'
+            for source in sorted({r["source"] for r in incidents})
+        },
         "num_sentences": len(sentences),
         "num_spans": len(spans),
         "num_articles": len(articles),
@@ -128,6 +137,11 @@ def card_facts(
         "results": results,
         "quality": quality,
         "left_out": left_out,
+        "errata": yaml.safe_load((root / ERRATA).read_text(encoding="utf-8")),
+        "rai": load_rai(root / RAI_FILE),
+        "citation": cite_as(),
+        "plots": PLOT_PATHS,
+        "sentence_length_table": length_table(sentence_lengths(release)),
     }
 
 
@@ -150,4 +164,16 @@ def write_card_files(
     release: Release, num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path,
     left_out: list[dict[str, Any]] | None = None,
 ) -> None:
+    from .croissant import write_croissant
+
+    write_plots(release, out)
+    header = card_header(release, num_bytes)
+    changelog = load_changelog(root / "schemas" / "labels.yaml")
+    facts = {
+        "version": load_taxonomy().version,
+        "license_name": header["license_name"],
+        "license_details": header["license_details"],
+        "date_published": changelog[-1]["date"],  # the release is dated by its latest taxonomy change
+    }
+    write_croissant(out, facts, rai_path=root / RAI_FILE)
     (out / "README.md").write_text(render_card(release, num_bytes, quality, root, left_out), encoding="utf-8")
