@@ -59,7 +59,13 @@ def read_split(dataset_dir: Path, split: str) -> SplitData:
     from .schema import LABEL_SOURCES, load_taxonomy
 
     taxonomy = load_taxonomy()
-    table = pq.read_table(dataset_dir / parquet_path("sentences", split)).to_pydict()
+    path = dataset_dir / parquet_path("sentences", split)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: no {split} split in the release (run `privacy-incidents build`; a project with only a few "
+            "incidents may have none in this split, and evaluation needs train, validation and test)"
+        )
+    table = pq.read_table(path).to_pydict()
     return SplitData(
         sentence_ids=table["sentence_id"],
         texts=table["text"],

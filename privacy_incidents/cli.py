@@ -110,7 +110,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     names = baseline_names() if args.all else [args.baseline]
     for name in names:
-        result = evaluate_baseline(name, _root(args) / "dataset", _root(args) / "baselines" / "models")
+        try:
+            result = evaluate_baseline(name, _root(args) / "dataset", _root(args) / "baselines" / "models")
+        except (FileNotFoundError, ValueError) as error:  # no such baseline, or a split missing
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         path = write_results(result, _root(args) / "baselines" / "results")
         main = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
         log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main.items()) + f" -> {path}")
@@ -218,6 +222,33 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .labelstudio import config_path, export_label_studio
+
+    out = Path(args.out)
+    try:
+        count = export_label_studio(_root(args), out, args.incident or None)
+    except (SeedError, SeedErrors) as error:
+        return _report([error] if isinstance(error, SeedError) else error)
+    print(f"wrote {count} Label Studio task(s) to {out} and the labelling config to {config_path(out)}")
+    print("in Label Studio: create a project, paste the config under Settings > Labeling Interface, import the tasks;")
+    print("review every article, then export as JSON and run: privacy-incidents import label-studio EXPORT.json --reviewer 'Your Name'")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .labelstudio import import_label_studio
+
+    try:
+        written = import_label_studio(_root(args), Path(args.export), args.reviewer, args.annotator)
+    except (SeedError, SeedErrors) as error:
+        return _report([error] if isinstance(error, SeedError) else error)
+    for path in written:
+        print(f"wrote {path} (gold, reviewed by {args.reviewer})")
+    print("next: privacy-incidents validate && privacy-incidents build")
+    return 0
+
+
 EXAMPLES = {
     "validate": (
         "examples:\n  privacy-incidents validate\n  privacy-incidents validate seeds/incidents/clinic-snooping-2024\n"
@@ -241,6 +272,16 @@ EXAMPLES = {
         "for --task incident: {\"incident_id\": ..., \"types\": [...]}. Every item of the split must appear once."
     ),
     "suggest": "examples:\n  privacy-incidents suggest article.txt     # one JSON span a line",
+    "export": (
+        "examples:\n  privacy-incidents export label-studio --incident clinic-snooping-2024 --out review.json\n"
+        "  privacy-incidents export label-studio --out all-tasks.json      # every incident\n"
+        "writes the tasks (text + current spans as predictions) and review.config.xml (the labelling config)"
+    ),
+    "import": (
+        "examples:\n  privacy-incidents import label-studio project-1-at-2026-11-22.json --reviewer 'Ada Lovelace'\n"
+        "EXPORT.json: Label Studio's JSON export. Every article of an incident must be reviewed; the labels are\n"
+        "written as gold with the reviewer's name, and nothing is written if any task has a problem."
+    ),
     "new": (
         "examples:\n  privacy-incidents new clinic-snooping-2024 --from saved-page.html --license 'copyright Example News'\n"
         "  privacy-incidents new clinic-snooping-2024 --from followup.md --add-article --published 2024-05-02\n"
@@ -304,6 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--language", default="en", help="language of the text (default: en)")
     new.add_argument("--license", help="the text's licence (default: unknown, treated as all rights reserved)")
     new.add_argument("--redistributable", action="store_true", help="the licence allows redistributing the text (default: no)")
+    export = verb("export", cmd_export, "Write review tasks for an annotation tool (Label Studio).")
+    export.add_argument("tool", choices=["label-studio"])
+    export.add_argument("--incident", action="append", metavar="ID", help="an incident to export (repeatable; default: all)")
+    export.add_argument("--out", required=True, help="the tasks JSON to write; the config goes beside it")
+    import_ = verb("import", cmd_import, "Turn an annotation tool's export (Label Studio JSON) into gold annotations.")
+    import_.add_argument("tool", choices=["label-studio"])
+    import_.add_argument("export", help="the JSON file Label Studio exported")
+    import_.add_argument("--reviewer", required=True, help="who reviewed the labels (recorded in the annotation file)")
+    import_.add_argument("--annotator", help="who made the labels (default: 'Label Studio review by REVIEWER')")
     return parser
 
 
