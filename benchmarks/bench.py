@@ -37,6 +37,46 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def bench_card_and_extend(scratch: Path) -> None:
+    """The card's parts, and the extend path (new, Label Studio export and import) on a project copy."""
+    import shutil
+
+    from privacy_incidents.croissant import write_croissant
+    from privacy_incidents.extend import add_incident
+    from privacy_incidents.labelstudio import export_label_studio, import_label_studio
+    from privacy_incidents.plots import write_plots
+
+    print("== card and extend")
+    release, _ = make_rows(collect(ROOT)[0])
+    timed("plots (3 PNG)", write_plots, release, scratch / "plots-only")
+    facts = {"version": "bench", "license_name": "bench", "license_details": "bench"}
+    timed("croissant.json (sha256 of every Parquet file)", write_croissant, scratch / "dataset", facts)
+    copy = scratch / "project"
+    for folder in ("schemas", "cards", "baselines", "seeds"):
+        shutil.copytree(ROOT / folder, copy / folder)
+    article = copy / "article.txt"
+    article.write_text("A nurse at a clinic looked at the records of 300 patients without need and was fired.\n")
+    timed("new: one article into the 697-incident project", add_incident, copy, "bench-incident", article, {})
+    one, _ = timed("export label-studio: 1 incident", export_label_studio, copy, scratch / "one.json", ["bench-incident"])
+    tasks, _ = timed("export label-studio: every incident", export_label_studio, copy, scratch / "all.json")
+    print(f"{'  (tasks exported)':<52} {tasks:8d}")
+    timed("import label-studio: every incident (unedited)", import_all, copy, scratch / "all.json", import_label_studio)
+
+
+def import_all(project: Path, tasks_path: Path, import_label_studio) -> None:
+    """Accept every prediction as the review, in Label Studio's export shape, and import it."""
+    import json
+
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
+    for number, task in enumerate(tasks):
+        task["id"] = number + 1
+        task["annotations"] = [{"id": number + 1, "result": task["predictions"][0]["result"], "was_cancelled": False,
+                                "completed_by": 1, "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"}]
+    exported = tasks_path.with_name("exported.json")
+    exported.write_text(json.dumps(tasks), encoding="utf-8")
+    import_label_studio(project, exported, "benchmark")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -46,6 +86,7 @@ def main() -> None:
     timed("rows: segment, align, split", make_rows, incidents)
     with tempfile.TemporaryDirectory() as scratch:
         timed("whole rebuild from seeds/ (incl. card, quality)", build_to, ROOT, Path(scratch) / "dataset")
+        bench_card_and_extend(Path(scratch))
 
     print("== baselines: fit + evaluate (grid on validation, bootstrap on test)")
     total = 0.0

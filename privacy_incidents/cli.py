@@ -28,8 +28,8 @@ def _root(args: argparse.Namespace) -> Path:
     return Path(args.root)
 
 
-def _report(errors: list[SeedError] | SeedErrors) -> int:
-    listed = errors.errors if isinstance(errors, SeedErrors) else errors
+def _report(errors: SeedError | SeedErrors | list[SeedError]) -> int:
+    listed = errors.errors if isinstance(errors, SeedErrors) else [errors] if isinstance(errors, SeedError) else errors
     for error in listed:
         print(f"error: {error}", file=sys.stderr)
     print(f"{len(listed)} problem(s) found; nothing was written.", file=sys.stderr)
@@ -51,7 +51,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.fix:
         from .fixes import fix_project
 
-        for note in fix_project(root):
+        for note in fix_project(root, only=target):
             log(f"fixed: {note}")
     try:
         incidents, warnings = collect(root, log)
@@ -99,7 +99,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         summary = build_to(root, out, log, only_redistributable=args.redistributable_only)
         write_json_schemas(root)
     except (SeedError, SeedErrors) as error:
-        return _report([error] if isinstance(error, SeedError) else error)
+        return _report(error)
     print(f"built {out}: incidents {summary['incidents']}, sentences {summary['sentences']}")
     return 0
 
@@ -229,7 +229,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         count = export_label_studio(_root(args), out, args.incident or None)
     except (SeedError, SeedErrors) as error:
-        return _report([error] if isinstance(error, SeedError) else error)
+        return _report(error)
     print(f"wrote {count} Label Studio task(s) to {out} and the labelling config to {config_path(out)}")
     print("in Label Studio: create a project, paste the config under Settings > Labeling Interface, import the tasks;")
     print("review every article, then export as JSON and run: privacy-incidents import label-studio EXPORT.json --reviewer 'Your Name'")
@@ -242,7 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         written = import_label_studio(_root(args), Path(args.export), args.reviewer, args.annotator)
     except (SeedError, SeedErrors) as error:
-        return _report([error] if isinstance(error, SeedError) else error)
+        return _report(error)
     for path in written:
         print(f"wrote {path} (gold, reviewed by {args.reviewer})")
     print("next: privacy-incidents validate && privacy-incidents build")

@@ -129,11 +129,12 @@ def fix_file(path: Path, texts: dict[str, str]) -> list[str]:
     return [f"{path}:{line}: {note}" if line else f"{path}: {note}" for line, note in done]
 
 
-def fix_project(root: Path) -> list[str]:
-    """Safe fixes in every annotation file, and the JSON Schemas regenerated; what was done."""
+def fix_project(root: Path, only: Path | None = None) -> list[str]:
+    """Safe fixes in every annotation file (or those under ``only``), and the JSON Schemas regenerated."""
     from .build import write_json_schemas
 
     texts = article_texts(root)
-    done = [note for path in annotation_files(root) for note in fix_file(path, texts)]
+    paths = [p for p in annotation_files(root) if only is None or p.resolve().is_relative_to(only.resolve())]
+    done = [note for path in paths for note in fix_file(path, texts)]
     write_json_schemas(root)
     return done
