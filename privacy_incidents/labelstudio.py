@@ -70,6 +70,8 @@ FROM_NAME = "label"
 TO_NAME = "text"
 CONFIG_SUFFIX = ".config.xml"
 DEFAULT_ANNOTATOR = "Label Studio review by {reviewer}"
+# Replaces the file's old comments, which described how the labels were made before this review.
+IMPORTED_HEADER = "# Reviewed in Label Studio; written by `privacy-incidents import label-studio`. Edit by hand or re-import.\n"
 # One colour per element, by the element's position in the taxonomy (cycled if it grows).
 ELEMENT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 # How many valid ids an "unknown incident" error shows.
@@ -77,10 +79,6 @@ SHOWN_IDS = 5
 
 
 # --- config and tasks (pure) --------------------------------------------------------------------
-
-
-# Replaces the file's old comments, which described how the labels were made before this review.
-IMPORTED_HEADER = "# Reviewed in Label Studio; written by `privacy-incidents import label-studio`. Edit by hand or re-import.\n"
 
 
 def config_path(out: Path) -> Path:
