@@ -24,10 +24,8 @@ from .align import Span, crosses_sentence, place_spans, resolve_spans, sentence_
 from .normalize import NORMALIZER_VERSION, Normalized, normalize, text_key
 from .schema import (
     CONFIGS,
-    GUIDELINE_VERSION,
     SPLITS,
     AnnotationFile,
-    ArticleAnnotations,
     IncidentMeta,
     json_schemas,
     load_taxonomy,
@@ -45,14 +43,11 @@ from .seedfiles import (
     load_incident_meta,
     read_text_file,
 )
-from .segment import SEGMENTER_VERSION, segment
+from .segment import segment
 from .sources import hhs_ocr
 from .splits import assign_split
 from .quality import agreement, breach_type_consistency, review_changes
-from .suggest import load_rules, spans_to_annotations, suggest_spans
-
-SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
-
+from .suggest import load_rules, silver_annotations, suggest_spans
 
 @dataclass
 class ArticleInput:
@@ -81,20 +76,7 @@ class IncidentInput:
 
 
 def _silver(incident_id: str, articles: list[ArticleInput]) -> AnnotationFile:
-    rules = load_rules()
-    return AnnotationFile(
-        incident_id=incident_id,
-        status="silver",
-        annotator=SILVER_ANNOTATOR,
-        guideline_version=GUIDELINE_VERSION,
-        articles=[
-            ArticleAnnotations(
-                article_id=a.article_id,
-                spans=spans_to_annotations(a.normalized.text, suggest_spans(a.normalized.text, rules)),
-            )
-            for a in articles
-        ],
-    )
+    return silver_annotations(incident_id, [(a.article_id, a.normalized.text) for a in articles])
 
 
 def _read_article(folder: Path, meta: Any) -> ArticleInput:

@@ -7,7 +7,6 @@ Run from the project root (the folder with ``seeds/`` and ``dataset/``), or pass
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path

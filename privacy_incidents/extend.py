@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .normalize import normalize, text_key
-from .schema import GUIDELINE_VERSION, ID_PATTERN, AnnotationFile, ArticleAnnotations, ArticleMeta, IncidentMeta
+from .schema import ID_PATTERN, AnnotationFile, ArticleMeta, IncidentMeta
 from .seedfiles import (
     ANNOTATION_FILE,
     INCIDENT_FILE,
@@ -30,12 +30,11 @@ from .seedfiles import (
     load_annotations,
     load_incident_meta,
 )
-from .suggest import load_rules, spans_to_annotations, suggest_spans
+from .suggest import SILVER_ANNOTATOR, silver_annotations
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 LOOKS_LIKE_HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 UNKNOWN_LICENSE = "unknown; treated as all rights reserved"
-SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,8 @@ def article_meta(article_id: str, file_name: str, source: SourceText, options: d
     )
 
 
-def silver_spans(article_id: str, text: str) -> ArticleAnnotations:
-    clean = normalize(text).text
-    return ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(clean, suggest_spans(clean, load_rules())))
+def silver_file(incident_id: str, article_id: str, text: str) -> AnnotationFile:
+    return silver_annotations(incident_id, [(article_id, normalize(text).text)])
 
 
 def dump_incident(meta: IncidentMeta, header: str = "") -> str:
@@ -158,11 +156,8 @@ def new_incident_files(incident_id: str, source: SourceText, options: dict[str, 
         summary=options.get("summary") or "TODO: one paragraph saying who did what to whose data, and what followed.",
         articles=[article],
     )
-    suggested = silver_spans(article_id, source.text)
-    annotations = AnnotationFile(
-        incident_id=incident_id, status="silver", annotator=SILVER_ANNOTATOR, guideline_version=GUIDELINE_VERSION,
-        articles=[suggested],
-    )
+    annotations = silver_file(incident_id, article_id, source.text)
+    suggested = annotations.articles[0]
     files = {
         INCIDENT_FILE: "# Made by `privacy-incidents new`; check every field against the article.\n" + dump_incident(meta),
         file_name: source.text.rstrip("\n") + "\n",
@@ -181,7 +176,7 @@ def added_article_files(folder: Path, source: SourceText, options: dict[str, Any
     incident_text = (folder / INCIDENT_FILE).read_text(encoding="utf-8")
     files = {INCIDENT_FILE: dump_incident(meta, leading_comments(incident_text)), file_name: source.text.rstrip("\n") + "\n"}
     annotation_path = folder / ANNOTATION_FILE
-    suggested = silver_spans(article_id, source.text)
+    suggested = silver_file(meta.incident_id, article_id, source.text).articles[0]
     if not annotation_path.exists():
         return Addition(files, article_id, len(suggested.spans))  # the build suggests silver labels for every article
     annotations = load_annotations(annotation_path)

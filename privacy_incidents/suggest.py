@@ -17,9 +17,10 @@ from pathlib import Path
 import yaml
 
 from .align import Span, find_all
-from .schema import PROJECT_ROOT, SpanAnnotation, load_taxonomy
+from .schema import GUIDELINE_VERSION, PROJECT_ROOT, AnnotationFile, ArticleAnnotations, SpanAnnotation, load_taxonomy
 
 RULES_PATH = PROJECT_ROOT / "baselines" / "rules_v1.yaml"
+SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,18 @@ def spans_to_annotations(text: str, spans: list[Span]) -> list[SpanAnnotation]:
         occurrence = positions.index(span.start) + 1 if len(positions) > 1 else None
         annotations.append(SpanAnnotation(quote=quote, occurrence=occurrence, element=span.element, type=span.type))
     return annotations
+
+
+def silver_annotations(incident_id: str, articles: list[tuple[str, str]]) -> AnnotationFile:
+    """Suggested, unreviewed annotations of an incident from ``(article_id, normalised text)`` pairs."""
+    rules = load_rules()
+    return AnnotationFile(
+        incident_id=incident_id,
+        status="silver",
+        annotator=SILVER_ANNOTATOR,
+        guideline_version=GUIDELINE_VERSION,
+        articles=[
+            ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(text, suggest_spans(text, rules)))
+            for article_id, text in articles
+        ],
+    )
