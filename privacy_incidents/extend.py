@@ -52,6 +52,7 @@ class SourceText:
     """An article's text as it will be stored, and what the file told us about it."""
 
     text: str
+    normalized: str  # what suggestions, titles and the duplicate check read (computed once)
     found: dict[str, str]  # title, publisher, published, url when an HTML page names them
     extracted_from_html: bool
 
@@ -88,10 +89,10 @@ def read_source(path: Path) -> SourceText:
             found = {key: str(value) for key, value in (
                 ("title", document.title), ("publisher", document.sitename), ("published", document.date), ("url", document.url)
             ) if value}
-        source = SourceText(body, found, True)
+        source = SourceText(body, normalize(body).text, found, True)
     else:
-        source = SourceText(raw, {}, False)
-    if not normalize(source.text).text.strip():
+        source = SourceText(raw, normalize(raw).text, {}, False)
+    if not source.normalized.strip():
         what = "no article text could be extracted from the HTML page" if source.extracted_from_html else "the file has no text"
         raise SeedError(path, f"{what} (after removing boilerplate); nothing to add")
     return source
@@ -100,7 +101,7 @@ def read_source(path: Path) -> SourceText:
 def article_meta(article_id: str, file_name: str, source: SourceText, options: dict[str, Any]) -> ArticleMeta:
     """Provenance of the new article: the user's options first, then what the page said."""
     given = {k: v for k, v in options.items() if v is not None}
-    first_line = next(line.strip() for line in normalize(source.text).text.splitlines() if line.strip())
+    first_line = next(line.strip() for line in source.normalized.splitlines() if line.strip())
     return ArticleMeta(
         article_id=article_id,
         file=file_name,
@@ -116,8 +117,8 @@ def article_meta(article_id: str, file_name: str, source: SourceText, options: d
     )
 
 
-def silver_file(incident_id: str, article_id: str, text: str) -> AnnotationFile:
-    return silver_annotations(incident_id, [(article_id, normalize(text).text)])
+def silver_file(incident_id: str, article_id: str, source: SourceText) -> AnnotationFile:
+    return silver_annotations(incident_id, [(article_id, source.normalized)])
 
 
 def dump_incident(meta: IncidentMeta, header: str = "") -> str:
@@ -134,9 +135,9 @@ def next_article_id(incident_id: str, taken: set[str]) -> str:
     return f"{incident_id}-a{number}"
 
 
-def same_text_elsewhere(text: str, existing: list[Any]) -> str | None:
-    """The incident and article that already hold this (normalised) text, if any."""
-    key = text_key(normalize(text).text)
+def same_text_elsewhere(normalized_text: str, existing: list[Any]) -> str | None:
+    """The incident and article that already hold this normalised text, if any."""
+    key = text_key(normalized_text)
     for incident in existing:
         for article in incident.articles:
             if text_key(article.normalized.text) == key:
@@ -156,7 +157,7 @@ def new_incident_files(incident_id: str, source: SourceText, options: dict[str, 
         summary=options.get("summary") or "TODO: one paragraph saying who did what to whose data, and what followed.",
         articles=[article],
     )
-    annotations = silver_file(incident_id, article_id, source.text)
+    annotations = silver_file(incident_id, article_id, source)
     suggested = annotations.articles[0]
     files = {
         INCIDENT_FILE: "# Made by `privacy-incidents new`; check every field against the article.\n" + dump_incident(meta),
@@ -176,7 +177,7 @@ def added_article_files(folder: Path, source: SourceText, options: dict[str, Any
     incident_text = (folder / INCIDENT_FILE).read_text(encoding="utf-8")
     files = {INCIDENT_FILE: dump_incident(meta, leading_comments(incident_text)), file_name: source.text.rstrip("\n") + "\n"}
     annotation_path = folder / ANNOTATION_FILE
-    suggested = silver_file(meta.incident_id, article_id, source.text).articles[0]
+    suggested = silver_file(meta.incident_id, article_id, source).articles[0]
     if not annotation_path.exists():
         return Addition(files, article_id, len(suggested.spans))  # the build suggests silver labels for every article
     annotations = load_annotations(annotation_path)
@@ -218,7 +219,7 @@ def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[
         raise SeedError(folder, f"incident {incident_id!r} is not a folder incident (OCR narratives have one text each)")
     if not add_article and (incident_id in ids or folder.exists()):
         raise SeedError(folder, f"incident {incident_id!r} already exists; choose another id, or use --add-article to add this text to it")
-    duplicate = same_text_elsewhere(source.text, existing)
+    duplicate = same_text_elsewhere(source.normalized, existing)
     if duplicate:
         raise SeedError(source_path, f"the same text (after normalisation) is already in the dataset: {duplicate}")
     addition = added_article_files(folder, source, options) if add_article else new_incident_files(incident_id, source, options)
