@@ -14,7 +14,6 @@ The fixed file is re-read and re-placed before it replaces the old one.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from .seedfiles import (
     dump_annotations,
     leading_comments,
     load_yaml,
+    write_atomic,
 )
 
 
@@ -122,10 +122,7 @@ def fix_file(path: Path, texts: dict[str, str]) -> list[str]:
     for article in annotations.articles:
         if article.article_id in texts and place_spans(texts[article.article_id], article.spans)[1]:
             return [f"{path}: not fixed: other problems need a person first (see the errors)"]
-    header = leading_comments(path.read_text(encoding="utf-8"))
-    staged = path.with_name(f".{path.name}.fixing")
-    staged.write_text(header + dump_annotations(annotations), encoding="utf-8")
-    os.replace(staged, path)
+    write_atomic(path, leading_comments(path.read_text(encoding="utf-8")) + dump_annotations(annotations))
     return [f"{path}:{line}: {note}" if line else f"{path}: {note}" for line, note in done]
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ from .seedfiles import (
     SeedErrors,
     dump_annotations,
     load_annotations,
+    stage_file,
+    write_atomic,
 )
 from .sources import hhs_ocr
 from .suggest import spans_to_annotations
@@ -336,26 +337,6 @@ def spans_from_export(
 # --- I/O at the edges ----------------------------------------------------------------------------
 
 
-def _stage(target: Path, text: str) -> Path:
-    """Write ``text`` to a hidden temporary file beside ``target``, so a rename puts it in place at once."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Suffix .tmp, not .yaml: a build globbing the folder must not pick up a staged file.
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-        stream.write(text)
-    os.chmod(name, 0o644)  # mkstemp makes it private; seed and task files are for everyone to read
-    return Path(name)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: readers never see half a file."""
-    temporary = _stage(path, text)
-    try:
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _select(incidents: list[IncidentInput], incident_ids: list[str] | None, root: Path) -> list[IncidentInput]:
     """The incidents to export: the asked ones or all, never a repeat filing, sorted by id."""
     by_id = {i.incident_id: i for i in incidents}
@@ -409,8 +390,8 @@ def export_label_studio(root: Path, out: Path, incident_ids: list[str] | None = 
             )
     if errors:
         raise SeedErrors(errors)
-    _write_atomic(out, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
-    _write_atomic(config_path(out), labeling_config(load_taxonomy()))
+    write_atomic(out, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(config_path(out), labeling_config(load_taxonomy()))
     return len(tasks)
 
 
@@ -528,7 +509,7 @@ def import_label_studio(root: Path, export_path: Path, reviewer: str, annotator:
     try:
         for incident, annotation_file in files:
             target = annotation_path(root, incident)
-            staged.append((_stage(target, IMPORTED_HEADER + dump_annotations(annotation_file)), target))
+            staged.append((stage_file(target, IMPORTED_HEADER + dump_annotations(annotation_file)), target))
             errors.extend(_check_written(staged[-1][0], target, incident, grouped[incident.incident_id]))
         if errors:
             raise SeedErrors(errors)

@@ -6,6 +6,8 @@ what is valid, so ``validate`` can list them all at once.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,3 +156,23 @@ def dump_annotations(annotations: AnnotationFile) -> str:
             flow = yaml.safe_dump(fields, default_flow_style=True, sort_keys=False, width=10_000, allow_unicode=True)
             lines.append(f"      - {flow.strip()}")
     return "\n".join(lines) + "\n"
+
+
+def stage_file(target: Path, text: str) -> Path:
+    """Write ``text`` to a hidden temporary file beside ``target``, so a rename puts it in place at once."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Suffix .tmp, not .yaml: a build globbing the folder must not pick up a staged file.
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+    os.chmod(name, 0o644)  # mkstemp makes it private; seed and task files are for everyone to read
+    return Path(name)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: readers never see half a file."""
+    temporary = stage_file(path, text)
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
