@@ -59,6 +59,12 @@ def _resolve(text: str, annotation: Any) -> Span:
         start, end = annotation.start, annotation.end
         if end > len(text):
             raise AlignmentError(f"offsets {start}:{end} run past the article's end ({len(text)})", annotation.line)
+        covered = text[start:end]
+        if not covered.strip() or covered != covered.strip():
+            raise AlignmentError(
+                f"offsets {start}:{end} cover {covered!r}: a span starts and ends on a character of the text, not on white space",
+                annotation.line,
+            )
         return Span(start, end, annotation.element, annotation.type)
     positions = find_all(text, annotation.quote)
     if not positions:

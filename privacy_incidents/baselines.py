@@ -18,20 +18,20 @@ import numpy as np
 import yaml
 
 from .evaluate import Reference, _indicator, load_tasks, multilabel_scores, score_task, task_labels
-from .schema import PROJECT_ROOT, SPLITS
+from .project import active
+from .schema import SPLITS
 from .suggest import load_rules, suggest_spans
 
-BASELINES_DIR = PROJECT_ROOT / "baselines"
-RESULTS_DIR = BASELINES_DIR / "results"
-MODELS_DIR = BASELINES_DIR / "models"
 SENTENCE_TASKS = ("elements", "types")
 
 
-def baseline_names(directory: Path = BASELINES_DIR) -> list[str]:
+def baseline_names(directory: Path | None = None) -> list[str]:
+    directory = directory or active().baselines
     return sorted(p.stem for p in directory.glob("*.yaml") if p.stem != "tasks")
 
 
-def load_baseline(name: str, directory: Path = BASELINES_DIR) -> dict[str, Any]:
+def load_baseline(name: str, directory: Path | None = None) -> dict[str, Any]:
+    directory = directory or active().baselines
     path = directory / f"{name}.yaml"
     if not path.exists():
         raise ValueError(f"no baseline {name!r}; available: {', '.join(baseline_names(directory))}")
@@ -55,7 +55,7 @@ def read_split(dataset_dir: Path, split: str) -> SplitData:
     """A split of the sentences config, with ClassLabel ints turned back into names."""
     import pyarrow.parquet as pq
 
-    from .build import parquet_path
+    from .layout import parquet_path
     from .schema import LABEL_SOURCES, load_taxonomy
 
     taxonomy = load_taxonomy()
@@ -188,7 +188,8 @@ def fit_task(spec: dict[str, Any], task: str, train: SplitData, validation: Spli
     return best[1]
 
 
-def save_model(fitted: FittedBaseline, directory: Path = MODELS_DIR) -> Path:
+def save_model(fitted: FittedBaseline, directory: Path | None = None) -> Path:
+    directory = directory or active().models
     import skops.io as sio
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -197,7 +198,8 @@ def save_model(fitted: FittedBaseline, directory: Path = MODELS_DIR) -> Path:
     return path
 
 
-def load_model(name: str, task: str, directory: Path = MODELS_DIR) -> FittedBaseline:
+def load_model(name: str, task: str, directory: Path | None = None) -> FittedBaseline:
+    directory = directory or active().models
     """Load a model saved by ``evaluate``; only types skops lists as untrusted *and* we expect are allowed."""
     import skops.io as sio
 
@@ -230,7 +232,7 @@ def incident_reference(data: SplitData, predictions: list[set[str]]) -> tuple[Re
     return Reference(ids, [gold[i] for i in ids], ids), [pred[i] for i in ids]
 
 
-def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = MODELS_DIR) -> dict[str, Any]:
+def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = None) -> dict[str, Any]:
     """Fit every task on train (gold), score validation, test and the de-duplicated test set."""
     spec = load_baseline(name)
     data = {split: read_split(dataset_dir, split) for split in SPLITS}
@@ -268,7 +270,8 @@ def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = MO
     }
 
 
-def write_results(result: dict[str, Any], directory: Path = RESULTS_DIR) -> Path:
+def write_results(result: dict[str, Any], directory: Path | None = None) -> Path:
+    directory = directory or active().results
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{result['baseline']}.json"
     path.write_text(json.dumps(result, indent=1, sort_keys=False) + "\n", encoding="utf-8")

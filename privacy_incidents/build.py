@@ -1,8 +1,9 @@
 """seeds/ -> rows -> dataset/ (atomic, deterministic).
 
-Three stages: ``collect`` reads the seed files (I/O, all problems gathered), ``make_rows``
-turns incidents into the rows of every config (pure), ``write_release`` writes Parquet, the
-card and the split lists into a temporary folder that is swapped in whole.
+Three stages: ``collect`` runs every registered source's adapter and attaches each incident's
+labels (I/O, all problems gathered), ``make_rows`` turns incidents into the rows of every
+config (pure), ``write_release`` writes Parquet, the card and the split lists into a temporary
+folder that is swapped in whole. No source is named here: sources are in ``seeds/sources.yaml``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -20,201 +20,128 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .align import Span, crosses_sentence, place_spans, resolve_spans, sentence_of
-from .normalize import NORMALIZER_VERSION, Normalized, normalize, text_key
-from .schema import (
-    CONFIGS,
-    SPLITS,
-    AnnotationFile,
-    IncidentMeta,
-    json_schemas,
-    load_taxonomy,
-    release_features,
-)
-from .seedfiles import (
-    ANNOTATION_FILE,
-    HHS_AGREEMENT_DIR,
-    HHS_ANNOTATIONS_DIR,
-    HHS_CSV,
-    INCIDENTS_DIR,
-    SeedError,
-    SeedErrors,
-    load_annotations,
-    load_incident_meta,
-    read_text_file,
-)
-from .segment import segment
-from .sources import hhs_ocr
-from .splits import assign_split
+from .align import AlignmentError, Span, crosses_sentence, place_spans, sentence_of
+from .atomic import swap_in, write_atomic
+from .layout import LINKS_FILE, OUT_OF_SCOPE_FILE, QUALITY_FILE, SPLITS_FOLDER, parquet_path, splits_with_rows
+from .normalize import NORMALIZER_VERSION, text_key
+from .project import Project, using
 from .quality import agreement, breach_type_consistency, review_changes
+from .schema import CONFIGS, SPLITS, AnnotationFile, json_schemas, load_taxonomy, release_features
+from .seedfiles import SeedError, SeedErrors, load_annotations, load_yaml
+from .segment import SegmentationError, SegmentCache, Sentence, segment
+from .sources import AGREEMENT_FOLDER, IncidentInput, OutOfScope, read_registered, registry
+from .splits import assign_split
 from .suggest import load_rules, silver_annotations, suggest_spans
 
-@dataclass
-class ArticleInput:
-    article_id: str
-    raw_text: str
-    meta: dict[str, Any]
-    normalized: Normalized
-    path: Path
+LINKS_SEED = "links.yaml"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Incidents of different sources that report one real-world incident: they share a split."""
+
+    incidents: list[str]
+    how: str
 
 
 @dataclass
-class IncidentInput:
-    incident_id: str
-    source: str
-    title: str
-    date: str | None
-    summary: str
-    articles: list[ArticleInput]
-    annotations: AnnotationFile
-    annotation_path: Path | None
-    split_group: str
-    extra: dict[str, Any] = field(default_factory=dict)
+class Collected:
+    """Everything the sources hold: incidents (with their labels), out-of-scope documents, warnings."""
+
+    incidents: list[IncidentInput]
+    out_of_scope: list[OutOfScope] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    agreement: list[tuple[Path, AnnotationFile]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 # --- collect (I/O) ----------------------------------------------------------------------------
 
 
-def _silver(incident_id: str, articles: list[ArticleInput]) -> AnnotationFile:
-    return silver_annotations(incident_id, [(a.article_id, a.normalized.text) for a in articles])
-
-
-def _read_article(folder: Path, meta: Any) -> ArticleInput:
-    path = folder / meta.file
-    raw = read_text_file(path)
-    normalized = normalize(raw)
-    if not normalized.text.strip():
-        raise SeedError(path, "article is empty after normalisation (only boilerplate?)")
-    fields = meta.model_dump(mode="json", exclude={"file", "article_id"})
-    return ArticleInput(meta.article_id, raw, fields, normalized, path)
-
-
-def collect_folder_incident(folder: Path) -> IncidentInput:
-    """One incident folder: ``incident.yaml``, its article files, ``annotations.yaml`` if any."""
-    meta: IncidentMeta = load_incident_meta(folder)
-    if meta.incident_id != folder.name:
-        raise SeedError(folder / "incident.yaml", f"incident_id {meta.incident_id!r} differs from its folder name {folder.name!r}")
-    errors, articles = [], []
-    for article_meta in meta.articles:
-        try:
-            articles.append(_read_article(folder, article_meta))
-        except SeedError as error:
-            errors.append(error)
-    if errors:
-        raise SeedErrors(errors)
-    annotation_path = folder / ANNOTATION_FILE
-    annotations = load_annotations(annotation_path) if annotation_path.exists() else _silver(meta.incident_id, articles)
-    return IncidentInput(
-        incident_id=meta.incident_id,
-        source="news",
-        title=meta.title,
-        date=meta.date.isoformat() if meta.date else None,
-        summary=meta.summary,
-        articles=articles,
-        annotations=annotations,
-        annotation_path=annotation_path if annotation_path.exists() else None,
-        split_group=meta.incident_id,
+def _relabelled(annotations: AnnotationFile, incident: IncidentInput) -> AnnotationFile:
+    """A repeat filing's copy of the first filing's labels, under its own ids."""
+    return annotations.model_copy(
+        update={
+            "incident_id": incident.incident_id,
+            "articles": [a.model_copy(update={"article_id": incident.incident_id}) for a in annotations.articles],
+        }
     )
 
 
-def _split_list(value: str | None) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+def attach_annotations(incident: IncidentInput) -> IncidentInput:
+    """The incident's labels: its annotation file when there is one (checked, never overwritten), else silver."""
+    path = incident.annotation_path
+    if path is None or not path.exists():
+        incident.annotations = silver_annotations(incident.incident_id, [(a.article_id, a.normalized.text) for a in incident.articles])
+        return incident
+    annotations = load_annotations(path)
+    if annotations.incident_id != incident.label_id:
+        raise SeedError(path, f"incident_id {annotations.incident_id!r} is not the incident this file belongs to ({incident.label_id!r})", 1)
+    incident.annotations = _relabelled(annotations, incident) if incident.labels_from else annotations
+    return incident
 
 
-def collect_hhs_incidents(csv_path: Path, annotations_dir: Path) -> tuple[list[IncidentInput], list[str]]:
-    """Incidents of the OCR archive, and the messages of rows that could not be used."""
-    records, problems = hhs_ocr.read_archive(csv_path)
-    annotated = {p.stem: p for p in annotations_dir.glob("*.yaml")} if annotations_dir.exists() else {}
-    incidents = []
-    for record in records:
-        normalized = normalize(record.narrative)
-        fields = record.fields
-        article = ArticleInput(
-            article_id=record.incident_id,
-            raw_text=record.narrative,
-            meta={
-                "title": f"HHS OCR breach report: {fields['name_of_covered_entity']}",
-                "publisher": hhs_ocr.PUBLISHER,
-                "url": hhs_ocr.URL,
-                "published": None,
-                "retrieved": hhs_ocr.RETRIEVED,
-                "language": "en",
-                "original_language": None,
-                "machine_translated": False,
-                "license": hhs_ocr.LICENSE,
-                "redistributable": True,
-                "notes": hhs_ocr.LICENSE_BASIS,
-            },
-            normalized=normalized,
-            path=csv_path,
-        )
-        # Repeat filings share the first filing's annotations: the text, so the labels, are one.
-        label_id = record.duplicate_of or record.incident_id
-        path = annotated.get(label_id)
-        if path:
-            annotations = load_annotations(path)
-            annotations = annotations.model_copy(
-                update={
-                    "incident_id": record.incident_id,
-                    "articles": [a.model_copy(update={"article_id": record.incident_id}) for a in annotations.articles],
-                }
-            )
-        else:
-            annotations = _silver(record.incident_id, [article])
-        incidents.append(
-            IncidentInput(
-                incident_id=record.incident_id,
-                source=hhs_ocr.SOURCE_ID,
-                title=article.meta["title"],
-                date=fields["breach_submission_date"],
-                summary="",
-                articles=[article],
-                annotations=annotations,
-                annotation_path=path,
-                split_group=label_id,
-                extra={
-                    "duplicate_of": record.duplicate_of,
-                    "covered_entity": fields["name_of_covered_entity"],
-                    "covered_entity_type": fields["covered_entity_type"],
-                    "state": fields["state"],
-                    "individuals_affected": int(fields["individuals_affected"]) if fields["individuals_affected"] else None,
-                    "breach_submission_date": fields["breach_submission_date"],
-                    "type_of_breach": _split_list(fields["type_of_breach"]),
-                    "location_of_breached_information": _split_list(fields["location_of_breached_information"]),
-                    "business_associate_present": fields["business_associate_present"] == "true",
-                },
-            )
-        )
-    return incidents, [f"{csv_path}:{p.line_number}: {p.message} (skipped)" for p in problems]
-
-
-def collect(root: Path, progress: Callable[[str], None] = lambda _: None) -> tuple[list[IncidentInput], list[str]]:
-    """Every incident under ``root/seeds``; raises ``SeedErrors`` with all problems found."""
-    errors: list[SeedError] = []
-    incidents: list[IncidentInput] = []
-    incidents_dir = root / INCIDENTS_DIR
-    for folder in sorted(p for p in incidents_dir.iterdir() if p.is_dir()) if incidents_dir.exists() else []:
+def _source_agreement(folder: Path, by_label: dict[str, IncidentInput]) -> tuple[list[tuple[Path, AnnotationFile]], list[SeedError]]:
+    """Second annotations kept for the agreement study (``seeds/<source>/agreement/``), checked like the first."""
+    found, errors = [], []
+    for path in sorted((folder / AGREEMENT_FOLDER).glob("*.yaml")) if (folder / AGREEMENT_FOLDER).is_dir() else []:
         try:
-            incidents.append(collect_folder_incident(folder))
+            second = load_annotations(path)
+            if second.incident_id != path.stem:
+                raise SeedError(path, f"incident_id {second.incident_id!r} differs from the file name {path.stem!r}", 1)
+            incident = by_label.get(second.incident_id)
+            if incident is None:
+                raise SeedError(path, f"no incident {second.incident_id!r} in this source to compare with")
+            # Checked now so that validate fails wherever the build would.
+            _resolve_all(incident, second, path)
+            found.append((path, second))
         except SeedError as error:
             errors.append(error)
         except SeedErrors as many:
             errors.extend(many.errors)
-    progress(f"read {len(incidents)} incident folder(s)")
-    warnings: list[str] = []
-    if (root / HHS_CSV).exists():
+    return found, errors
+
+
+def collect(root: Path, progress: Callable[[str], None] = lambda _: None) -> Collected:
+    """Every incident of every registered source; raises ``SeedErrors`` with all problems found."""
+    with using(root) as project:
+        errors: list[SeedError] = []
+        collected = Collected([])
         try:
-            hhs, warnings = collect_hhs_incidents(root / HHS_CSV, root / HHS_ANNOTATIONS_DIR)
-            incidents.extend(hhs)
-            progress(f"read {len(hhs)} HHS OCR narratives")
+            sources = registry(project)
         except SeedError as error:
-            errors.append(error)
+            raise SeedErrors([error]) from None
+        for source in sources:
+            try:
+                read = read_registered(source)
+            except SeedError as error:
+                errors.append(error)
+                continue
+            except SeedErrors as many:
+                errors.extend(many.errors)
+                continue
+            for incident in read.incidents:
+                try:
+                    collected.incidents.append(attach_annotations(incident))
+                except SeedError as error:
+                    errors.append(error)
+                except SeedErrors as many:
+                    errors.extend(many.errors)
+            by_label = {i.incident_id: i for i in read.incidents if i.annotations is not None}
+            agreement, problems = _source_agreement(source.folder, by_label)
+            collected.agreement += agreement
+            errors += problems
+            collected.out_of_scope += read.out_of_scope
+            collected.warnings += read.warnings
+            progress(f"read {len(read.incidents)} incident(s) of {source.id}" + (f", {len(read.out_of_scope)} out of scope" if read.out_of_scope else ""))
+        errors.extend(check_unique(collected.incidents))
+        try:
+            collected.links = read_links(project.seeds / LINKS_SEED, {i.incident_id for i in collected.incidents})
         except SeedErrors as many:
             errors.extend(many.errors)
-    errors.extend(check_unique(incidents))
-    if errors:
-        raise SeedErrors(errors)
-    return incidents, warnings
+        if errors:
+            raise SeedErrors(errors)
+        return collected
 
 
 def check_unique(incidents: list[IncidentInput]) -> list[SeedError]:
@@ -248,41 +175,80 @@ def check_unique(incidents: list[IncidentInput]) -> list[SeedError]:
     return errors
 
 
-def redistributable_only(incidents: list[IncidentInput]) -> tuple[list[IncidentInput], list[dict[str, Any]]]:
-    """The incidents with only the articles whose licence allows redistribution, and what was left out (pure).
-
-    An incident left with no article is left out whole; its split does not change (the split
-    key is the incident id), so the variant's splits are subsets of the full release's.
-    """
-    kept, left_out = [], []
-    for incident in incidents:
-        articles = [a for a in incident.articles if a.meta["redistributable"]]
-        left_out += [
-            {"incident_id": incident.incident_id, "article_id": a.article_id, "publisher": a.meta["publisher"],
-             "license": a.meta["license"], "incident_left_out": not articles}
-            for a in incident.articles if not a.meta["redistributable"]
-        ]
-        if not articles:
+def read_links(path: Path, incident_ids: set[str]) -> list[Link]:
+    """``seeds/links.yaml``: sets of incidents (of different sources) that are one real-world incident."""
+    if not path.exists():
+        return []
+    raw = load_yaml(path)
+    if not isinstance(raw, list):
+        raise SeedErrors([SeedError(path, "expected a list of links, each with incidents (a list of ids) and how", 1)])
+    links, errors = [], []
+    for entry in raw:
+        line = entry.get("__line__") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or set(entry) - {"__line__"} != {"incidents", "how"} or not isinstance(entry["incidents"], list):
+            errors.append(SeedError(path, "each link needs exactly incidents (a list of two or more ids) and how (how it was found and confirmed)", line))
             continue
-        ids = {a.article_id for a in articles}
-        annotations = incident.annotations.model_copy(
-            update={"articles": [a for a in incident.annotations.articles if a.article_id in ids]}
-        )
-        kept.append(dataclasses.replace(incident, articles=articles, annotations=annotations))
-    return kept, left_out
+        unknown = [i for i in entry["incidents"] if i not in incident_ids]
+        if unknown or len(entry["incidents"]) < 2:
+            errors.append(SeedError(path, f"a link names two or more incidents of the release; unknown: {unknown}", line))
+            continue
+        links.append(Link(sorted(entry["incidents"]), entry["how"]))
+    if errors:
+        raise SeedErrors(errors)
+    return links
+
+
+@dataclass
+class Variant:
+    """A release without the texts whose licence forbids a use; what was left out is listed in its card."""
+
+    name: str
+    why: str
+    keeps: Callable[[dict[str, Any]], bool]
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+
+    def apply(self, incidents: list[IncidentInput]) -> tuple[list[IncidentInput], Variant]:
+        """The incidents with only the articles this variant keeps, and the variant with what it left out (pure).
+
+        An incident left with no article is left out whole; its split does not change (the split
+        key does not depend on which articles are kept), so the variant's splits are subsets of
+        the full release's.
+        """
+        kept, left_out = [], []
+        for incident in incidents:
+            articles = [a for a in incident.articles if self.keeps(a.meta)]
+            left_out += [
+                {"incident_id": incident.incident_id, "article_id": a.article_id, "publisher": a.meta["publisher"],
+                 "license": a.meta["license"], "incident_left_out": not articles}
+                for a in incident.articles if not self.keeps(a.meta)
+            ]
+            if not articles:
+                continue
+            ids = {a.article_id for a in articles}
+            annotations = incident.annotations.model_copy(
+                update={"articles": [a for a in incident.annotations.articles if a.article_id in ids]}
+            )
+            kept.append(dataclasses.replace(incident, articles=articles, annotations=annotations))
+        return kept, dataclasses.replace(self, left_out=left_out)
+
+
+VARIANTS = {
+    "redistributable": Variant("redistributable", "their licence forbids redistribution", lambda meta: meta["redistributable"]),
+    "commercial": Variant(
+        "commercial", "their licence forbids redistribution or commercial use (e.g. CC BY-NC-SA)",
+        lambda meta: meta["redistributable"] and meta.get("commercial_use", False),
+    ),
+}
 
 
 # --- rows (pure) ------------------------------------------------------------------------------
 
 
-def _annotation_spans(incident: IncidentInput) -> dict[str, list[Span]]:
-    """Resolve every article's spans; all alignment problems of the incident together."""
+def _resolve_all(incident: IncidentInput, annotations: AnnotationFile, path: Path) -> dict[str, list[Span]]:
+    """Place every article's spans of ``annotations`` in ``incident``'s texts; all problems together."""
     by_article = {a.article_id: a for a in incident.articles}
-    path = incident.annotation_path or incident.articles[0].path
     errors, resolved = [], {}
-    if incident.annotations.incident_id != incident.incident_id and incident.source != hhs_ocr.SOURCE_ID:
-        errors.append(SeedError(path, f"incident_id {incident.annotations.incident_id!r} differs from {incident.incident_id!r}"))
-    for article_annotations in incident.annotations.articles:
+    for article_annotations in annotations.articles:
         article = by_article.get(article_annotations.article_id)
         if article is None:
             errors.append(
@@ -304,24 +270,40 @@ def _annotation_spans(incident: IncidentInput) -> dict[str, list[Span]]:
     return resolved
 
 
+def annotation_spans(incident: IncidentInput) -> dict[str, list[Span]]:
+    """The spans of every article of an incident, resolved once (offsets into the normalised text)."""
+    return _resolve_all(incident, incident.annotations, incident.annotation_path or incident.articles[0].path)
+
+
 def _sorted_unique(values: Any, order: tuple[str, ...]) -> list[str]:
     present = set(values)
     return [v for v in order if v in present]
 
 
-def incident_rows(incident: IncidentInput) -> dict[str, list[dict[str, Any]]]:
+def INCIDENT_FEATURES() -> dict[str, Any]:  # noqa: N802 - reads like the constant it stands for
+    return release_features()["incidents"]
+
+
+def incident_rows(incident: IncidentInput, segmenter: Callable[[str], list[Sentence]] = segment) -> dict[str, list[dict[str, Any]]]:
     """The rows one incident contributes to every config (labels still as names)."""
     taxonomy = load_taxonomy()
-    spans_by_article = _annotation_spans(incident)
+    spans_by_article = annotation_spans(incident)
     label_source = incident.annotations.status
     rows: dict[str, list[dict[str, Any]]] = {config: [] for config in CONFIGS}
     for article in incident.articles:
         text = article.normalized.text
-        sentences = segment(text)
+        try:
+            sentences = segmenter(text)
+        except SegmentationError as error:
+            raise SeedError(article.path, f"article {article.article_id}: {error}") from None
         sentence_spans: dict[int, list[Span]] = defaultdict(list)
         crossing: set[int] = set()
         for span in spans_by_article.get(article.article_id, []):
-            index = sentence_of(sentences, span)
+            try:
+                index = sentence_of(sentences, span)
+            except AlignmentError as error:
+                path = incident.annotation_path or article.path
+                raise SeedError(path, f"incident {incident.incident_id}, article {article.article_id}: {error}") from None
             sentence_spans[index].append(span)
             if crosses_sentence(sentences[index], span):
                 crossing.add(index)
@@ -368,11 +350,14 @@ def incident_rows(incident: IncidentInput) -> dict[str, list[dict[str, Any]]]:
             {
                 "article_id": article.article_id,
                 "incident_id": incident.incident_id,
+                "source": incident.source,
                 **{k: article.meta.get(k) for k in ("title", "publisher", "url", "published", "retrieved", "language")},
                 "original_language": article.meta.get("original_language"),
                 "machine_translated": article.meta.get("machine_translated", False),
                 "license": article.meta["license"],
+                "attribution": article.meta.get("attribution"),
                 "redistributable": article.meta["redistributable"],
+                "commercial_use": article.meta.get("commercial_use", False),
                 "text": text,
                 "raw_sha256": hashlib.sha256(article.raw_text.encode()).hexdigest(),
                 "normalizer_version": NORMALIZER_VERSION,
@@ -380,54 +365,56 @@ def incident_rows(incident: IncidentInput) -> dict[str, list[dict[str, Any]]]:
             }
         )
     sentence_rows = rows["sentences"]
-    extra = {k: incident.extra.get(k) for k in ("duplicate_of", "covered_entity", "covered_entity_type", "state",
-                                                "individuals_affected", "breach_submission_date",
-                                                "business_associate_present")}
-    rows["incidents"].append(
-        {
-            "incident_id": incident.incident_id,
-            "title": incident.title,
-            "source": incident.source,
-            "date": incident.date,
-            "summary": incident.summary,
-            "label_source": label_source,
-            "annotator": incident.annotations.annotator,
-            "reviewer": incident.annotations.reviewer,
-            "guideline_version": incident.annotations.guideline_version,
-            "article_ids": [a.article_id for a in incident.articles],
-            "elements": _sorted_unique((e for r in sentence_rows for e in r["elements"]), taxonomy.elements),
-            "types": _sorted_unique((t for r in sentence_rows for t in r["types"]), taxonomy.type_names),
-            "num_sentences": len(sentence_rows),
-            **extra,
-            "type_of_breach": incident.extra.get("type_of_breach", []),
-            "location_of_breached_information": incident.extra.get("location_of_breached_information", []),
-        }
-    )
+    incident_row = {
+        "incident_id": incident.incident_id,
+        "title": incident.title,
+        "source": incident.source,
+        "date": incident.date,
+        "summary": incident.summary,
+        "label_source": label_source,
+        "annotator": incident.annotations.annotator,
+        "annotator_kind": incident.annotations.annotator_kind,
+        "reviewer": incident.annotations.reviewer,
+        "review": incident.annotations.review,
+        "guideline_version": incident.annotations.guideline_version,
+        "article_ids": [a.article_id for a in incident.articles],
+        "elements": _sorted_unique((e for r in sentence_rows for e in r["elements"]), taxonomy.elements),
+        "types": _sorted_unique((t for r in sentence_rows for t in r["types"]), taxonomy.type_names),
+        "num_sentences": len(sentence_rows),
+        "source_fields": json.dumps(incident.extra, sort_keys=True, ensure_ascii=False, default=str),
+    }
+    # Every other column is a structured field of the source: declared once, in the features.
+    for name, feature in INCIDENT_FEATURES().items():
+        if name not in incident_row:
+            incident_row[name] = incident.extra.get(name, [] if hasattr(feature, "feature") else None)
+    rows["incidents"].append(incident_row)
     return rows
 
 
-def quality_report(incidents: list[IncidentInput], agreement_dir: Path) -> dict[str, Any]:
-    """Review changes against rules_v1, agreement on the doubly annotated texts, OCR consistency."""
+def quality_report(incidents: list[IncidentInput], agreement_files: list[tuple[Path, AnnotationFile]]) -> dict[str, Any]:
+    """Review changes against rules_v1, agreement on the doubly annotated texts, consistency with a source's own breach types."""
     taxonomy = load_taxonomy()
     rules = load_rules()
     by_id = {i.incident_id: i for i in incidents}
     review_pairs, consistency_rows = [], []
     for incident in incidents:
-        if incident.annotations.status != "gold" or incident.extra.get("duplicate_of"):
+        if incident.annotations.status != "gold" or incident.labels_from:
             continue
-        gold_by_article = _annotation_spans(incident)
+        gold_by_article = annotation_spans(incident)
         for article in incident.articles:
             review_pairs.append((suggest_spans(article.normalized.text, rules), gold_by_article.get(article.article_id, [])))
-        if incident.source == hhs_ocr.SOURCE_ID:
+        if "type_of_breach" in incident.extra:  # a source that states its own breach type (OCR's form field)
             actions = {s.type for spans in gold_by_article.values() for s in spans if s.element == "action"}
             consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
     agreement_items = []
-    for path in sorted(agreement_dir.glob("*.yaml")) if agreement_dir.exists() else []:
-        second = load_annotations(path)
-        incident = by_id[second.incident_id]
-        text = incident.articles[0].normalized.text
-        first = _annotation_spans(incident)[incident.articles[0].article_id]
-        agreement_items.append((text, first, resolve_spans(text, second.articles[0].spans)))
+    for path, second in agreement_files:
+        incident = by_id.get(second.incident_id)
+        if incident is None:
+            continue  # left out of this variant
+        first = annotation_spans(incident)
+        second_spans = _resolve_all(incident, second, path)
+        for article in incident.articles:
+            agreement_items.append((article.normalized.text, first.get(article.article_id, []), second_spans.get(article.article_id, [])))
     return {
         "review_changes": review_changes(review_pairs).as_dict(),
         "agreement": agreement(agreement_items, taxonomy.elements, taxonomy.type_names) if agreement_items else None,
@@ -435,18 +422,48 @@ def quality_report(incidents: list[IncidentInput], agreement_dir: Path) -> dict[
     }
 
 
-def make_rows(incidents: list[IncidentInput]) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, list[str]]]:
+def split_groups(incidents: list[IncidentInput], links: list[Link]) -> dict[str, str]:
+    """Incident id -> the key its split is drawn from: its own group, merged across linked incidents.
+
+    A linked set takes the smallest key of its members, so an incident that was alone keeps
+    its split when a later source links to it (when its key is the smallest).
+    """
+    parent = {i.incident_id: i.split_group for i in incidents}
+    groups: dict[str, set[str]] = defaultdict(set)
+    for incident in incidents:
+        groups[incident.split_group].add(incident.incident_id)
+    merged = {key: key for key in groups}
+
+    def root(key: str) -> str:
+        while merged[key] != key:
+            key = merged[key]
+        return key
+
+    for link in links:
+        keys = sorted({root(parent[i]) for i in link.incidents if i in parent})
+        for key in keys[1:]:
+            merged[key] = keys[0]
+    return {incident_id: root(group) for incident_id, group in parent.items()}
+
+
+def make_rows(
+    incidents: list[IncidentInput], links: list[Link] | None = None, segmenter: Callable[[str], list[Sentence]] = segment
+) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, list[str]]]:
     """Rows of every config and split, and the incident ids of every split (all sorted)."""
     errors: list[SeedError] = []
     release: dict[str, dict[str, list[dict[str, Any]]]] = {c: {s: [] for s in SPLITS} for c in CONFIGS}
     split_ids: dict[str, list[str]] = {s: [] for s in SPLITS}
+    group_of = split_groups(incidents, links or [])
     for incident in sorted(incidents, key=lambda i: i.incident_id):
         try:
-            rows = incident_rows(incident)
+            rows = incident_rows(incident, segmenter)
+        except SeedError as error:
+            errors.append(error)
+            continue
         except SeedErrors as many:
             errors.extend(many.errors)
             continue
-        split = assign_split(incident.split_group)
+        split = assign_split(group_of[incident.incident_id])
         split_ids[split].append(incident.incident_id)
         for config, config_rows in rows.items():
             release[config][split].extend(config_rows)
@@ -479,26 +496,15 @@ def write_parquet(table: Any, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", compression_level=9, row_group_size=1_000_000, write_statistics=True)
 
 
-def parquet_path(config: str, split: str) -> str:
-    return f"{config}/{split}-00000-of-00001.parquet"
-
-
-def splits_with_rows(release: dict[str, dict[str, list[Any]]], config: str) -> list[str]:
-    """The splits a config has rows in: `datasets` cannot open an empty split, so those are left out.
-
-    Only a small project (a handful of incidents) has one; the full release has rows everywhere.
-    """
-    return [split for split in SPLITS if release[config][split]]
-
-
 def write_release(
     release: dict[str, dict[str, list[dict[str, Any]]]],
     split_ids: dict[str, list[str]],
     quality: dict[str, Any],
     out: Path,
-    root: Path,
+    project: Project,
     progress: Callable[[str], None] = lambda _: None,
-    left_out: list[dict[str, Any]] | None = None,
+    variant: Variant | None = None,
+    collected: Collected | None = None,
 ) -> None:
     from .card import write_card_files
 
@@ -509,63 +515,76 @@ def write_release(
             num_bytes[config, split] = table.nbytes
             write_parquet(table, out / parquet_path(config, split))
         progress(f"wrote {config}: " + ", ".join(f"{s} {len(release[config][s])}" for s in SPLITS))
+    (out / SPLITS_FOLDER).mkdir(parents=True, exist_ok=True)
     for split, ids in split_ids.items():
-        (out / "splits").mkdir(parents=True, exist_ok=True)
-        (out / "splits" / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-    (out / "annotation-quality.json").write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    write_card_files(release, num_bytes, quality, out, root, left_out)
+        (out / SPLITS_FOLDER / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    if collected is not None:
+        (out / SPLITS_FOLDER / LINKS_FILE).write_text(
+            "".join(json.dumps(dataclasses.asdict(link), ensure_ascii=False, sort_keys=True) + "\n" for link in collected.links),
+            encoding="utf-8",
+        )
+        (out / OUT_OF_SCOPE_FILE).write_text(
+            "".join(json.dumps(dataclasses.asdict(o), ensure_ascii=False, sort_keys=True) + "\n" for o in collected.out_of_scope),
+            encoding="utf-8",
+        )
+    (out / QUALITY_FILE).write_text(json.dumps(quality, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_card_files(release, num_bytes, quality, out, project.root, variant, collected)
     progress("wrote the card, its plots and croissant.json")
-
-
-def swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` with renames, so a reader never sees half a release."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def write_json_schemas(root: Path) -> None:
     """``schemas/*.schema.json``, derived from the seed-file models (and so from labels.yaml)."""
-    for name, text in json_schemas().items():
-        path = root / "schemas" / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+    with using(root) as project:
+        for name, text in json_schemas().items():
+            path = project.schemas / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                write_atomic(path, text)
+
+
+def stale_schemas(root: Path) -> list[str]:
+    """The committed JSON Schemas that differ from a fresh render."""
+    with using(root) as project:
+        return sorted(
+            f"schemas/{name}" for name, text in json_schemas().items()
+            if not (project.schemas / name).exists() or (project.schemas / name).read_text(encoding="utf-8") != text
+        )
 
 
 def build_to(
-    root: Path, out: Path, progress: Callable[[str], None] = lambda _: None, only_redistributable: bool = False
+    root: Path, out: Path, progress: Callable[[str], None] = lambda _: None, variant: Variant | None = None
 ) -> dict[str, Any]:
     """Build the release of ``root`` into ``out`` atomically; returns summary counts.
 
-    ``only_redistributable`` leaves out the texts whose licence forbids redistribution (the
-    variant to publish), and the card lists them.
+    ``variant`` leaves out the texts whose licence forbids a use (redistribution, commercial
+    use): the variant to publish, whose card lists what was left out and states the licences
+    of what is in.
     """
-    incidents, warnings = collect(root, progress)
-    for warning in warnings:
-        progress(f"warning: {warning}")
-    left_out = None
-    if only_redistributable:
-        incidents, left_out = redistributable_only(incidents)
-        progress(f"left out {len(left_out)} article(s) that may not be redistributed")
-    release, split_ids = make_rows(incidents)
-    quality = quality_report(incidents, root / HHS_AGREEMENT_DIR)
-    progress("measured review changes, agreement and consistency with OCR's breach types")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
-    try:
-        write_release(release, split_ids, quality, staging, root, progress, left_out)
-        swap_in(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return {
-        "incidents": {s: len(ids) for s, ids in split_ids.items()},
-        "sentences": {s: len(release["sentences"][s]) for s in SPLITS},
-    }
+    with using(root) as project:
+        collected = collect(root, progress)
+        for warning in collected.warnings:
+            progress(f"warning: {warning}")
+        incidents = collected.incidents
+        if variant is not None:
+            incidents, variant = variant.apply(incidents)
+            progress(f"left out {len(variant.left_out)} article(s): {variant.why}")
+        cache = SegmentCache(project.cache / "segments.json")
+        release, split_ids = make_rows(incidents, collected.links, cache.segment)
+        cache.save()
+        quality = quality_report(incidents, collected.agreement)
+        progress("measured review changes, agreement and consistency with the sources' own breach types")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
+        try:
+            write_release(release, split_ids, quality, staging, project, progress, variant, collected)
+            swap_in(staging, out)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return {
+            "incidents": {s: len(ids) for s, ids in split_ids.items()},
+            "sentences": {s: len(release["sentences"][s]) for s in SPLITS},
+        }
 
 
 def stale_files(built: Path, committed: Path) -> list[str]:

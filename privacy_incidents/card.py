@@ -16,15 +16,17 @@ import jinja2
 import yaml
 
 from .croissant import cite_as, load_rai
+from .layout import parquet_path, splits_with_rows
 from .normalize import NORMALIZER_VERSION
 from .plots import PLOT_PATHS, length_table, sentence_lengths, write_plots
+from .project import Project, using
 from .schema import CONFIGS, DEFAULT_CONFIG, GUIDELINE_VERSION, SPLITS, load_changelog, load_taxonomy, release_features
 from .segment import SEGMENTER_VERSION
 
-CARD_TEMPLATE = Path("cards") / "dataset-card.md.j2"
-ERRATA = Path("cards") / "errata.yaml"
-RAI_FILE = Path("cards") / "rai.yaml"
-RESULTS_DIR = Path("baselines") / "results"
+CARD_TEMPLATE = "dataset-card.md.j2"
+ERRATA = "errata.yaml"
+# Hub licence ids of the licences the sources declare; anything else is "other".
+HUB_LICENSES = {"CC-BY-4.0": "cc-by-4.0", "CC-BY-NC-SA-4.0": "cc-by-nc-sa-4.0", "CC-BY-SA-4.0": "cc-by-sa-4.0"}
 
 
 Release = dict[str, dict[str, list[dict[str, Any]]]]
@@ -33,8 +35,6 @@ NumBytes = dict[tuple[str, str], int]
 
 def dataset_info_yaml(release: Release, num_bytes: NumBytes) -> list[dict[str, Any]]:
     import datasets
-
-    from .build import splits_with_rows
 
     infos = []
     for config in CONFIGS:
@@ -48,19 +48,30 @@ def dataset_info_yaml(release: Release, num_bytes: NumBytes) -> list[dict[str, A
     return infos
 
 
-def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
-    from .build import parquet_path, splits_with_rows
+def licences(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The licences of the texts in a release, with how many texts each and what they allow (pure)."""
+    counts = Counter((a["license"], a["redistributable"], a["commercial_use"]) for a in articles)
+    return [
+        {"license": name, "redistributable": redistributable, "commercial_use": commercial, "articles": n}
+        for (name, redistributable, commercial), n in sorted(counts.items())
+    ]
 
+
+def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     total_sentences = sum(len(release["sentences"][s]) for s in SPLITS)
+    present = licences([row for s in SPLITS for row in release["articles"][s]])
+    hub_ids = sorted({HUB_LICENSES.get(entry["license"], "other") for entry in present})
+    details = "; ".join(
+        f"{e['license']}: {e['articles']} text(s)"
+        + ("" if e["redistributable"] else ", not redistributable")
+        + ("" if e["commercial_use"] or not e["redistributable"] else ", non-commercial use only")
+        for e in present
+    )
     return {
         "pretty_name": "privacy-incidents",
-        "license": "other",
-        "license_name": "mixed-public-domain-and-copyrighted",
-        "license_details": (
-            "HHS OCR narratives: public domain (US federal government works, 17 U.S.C. § 105). "
-            "News seed articles: copyright of their publishers, included for research and not "
-            "redistributable (articles.redistributable = false)."
-        ),
+        "license": hub_ids[0] if len(hub_ids) == 1 else hub_ids,
+        "license_name": "mixed" if len(present) > 1 else present[0]["license"] if present else "none",
+        "license_details": f"Each text keeps its own licence (articles.license, articles.attribution): {details}.",
         "language": ["en"],
         "task_categories": ["text-classification", "token-classification"],
         "task_ids": ["multi-label-classification", "named-entity-recognition"],
@@ -81,10 +92,42 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     }
 
 
+def per_source_facts(release: Release, collected: Any) -> list[dict[str, Any]]:
+    """One row a source: what it is, how many incidents and texts, their licences, and how they were labelled."""
+    from .project import active
+    from .sources import registry
+
+    incidents = [row for s in SPLITS for row in release["incidents"][s]]
+    articles = {row["article_id"]: row for s in SPLITS for row in release["articles"][s]}
+    sentences = Counter(row["source"] for s in SPLITS for row in release["sentences"][s])
+    out_of_scope = Counter(o.source for o in collected.out_of_scope) if collected else Counter()
+    rows = []
+    for source in registry(active()):
+        mine = [r for r in incidents if r["source"] == source.id]
+        texts = [articles[a] for r in mine for a in r["article_ids"] if a in articles]
+        rows.append(
+            {
+                "id": source.id,
+                "description": source.description,
+                "folder": source.folder.relative_to(active().root).as_posix(),
+                "incidents": len(mine),
+                "articles": len(texts),
+                "sentences": sentences[source.id],
+                "out_of_scope": out_of_scope[source.id],
+                "licences": licences(texts),
+                "attributions": sorted({t["attribution"] for t in texts if t["attribution"]}),
+                "gold": sum(r["label_source"] == "gold" for r in mine),
+                "silver": sum(r["label_source"] == "silver" for r in mine),
+                "annotated_by": sorted(Counter((r["annotator_kind"], r["review"]) for r in mine if r["label_source"] == "gold").items()),
+            }
+        )
+    return rows
+
+
 def card_facts(
-    release: Release, quality: dict[str, Any], root: Path, left_out: list[dict[str, Any]] | None = None
+    release: Release, quality: dict[str, Any], project: Project, variant: Any = None, collected: Any = None
 ) -> dict[str, Any]:
-    """Every number the card shows, computed from the rows; ``left_out`` is set for the redistributable variant."""
+    """Every number the card shows, computed from the rows; ``variant`` is set for a licence variant."""
     taxonomy = load_taxonomy()
     incidents = [row for s in SPLITS for row in release["incidents"][s]]
     sentences = [row for s in SPLITS for row in release["sentences"][s]]
@@ -101,20 +144,17 @@ def card_facts(
         }
         for s in SPLITS
     ]
-    per_source = Counter((r["source"], r["label_source"]) for r in incidents)
     element_counts = Counter(e for r in sentences for e in r["elements"])
     type_counts = Counter(r["type"] for r in spans)
     sentence_type_counts = Counter(t for r in sentences for t in r["types"])
     flags = Counter(f for r in sentences for f in r["quality_flags"])
-    results = []
-    results_dir = root / RESULTS_DIR
-    for path in sorted(results_dir.glob("*.json")) if results_dir.exists() else []:
-        results.append(json.loads(path.read_text(encoding="utf-8")))
+    results = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(project.results.glob("*.json"))] if project.results.exists() else []
+    out_of_scope = Counter((o.source, o.reason) for o in collected.out_of_scope) if collected else Counter()
     return {
         "taxonomy": taxonomy,
-        "changelog": load_changelog(root / "schemas" / "labels.yaml"),
+        "changelog": load_changelog(),
         "per_split": per_split,
-        "per_source": sorted((src, status, n) for (src, status), n in per_source.items()),
+        "sources": per_source_facts(release, collected),
         "num_incidents": len(incidents),
         "median_sentences_per_incident": {
             source: f'{statistics.median(r["num_sentences"] for r in incidents if r["source"] == source):g}'
@@ -123,22 +163,26 @@ def card_facts(
         "num_sentences": len(sentences),
         "num_spans": len(spans),
         "num_articles": len(articles),
+        "gold_incidents": sum(r["label_source"] == "gold" for r in incidents),
+        "silver_incidents": sum(r["label_source"] == "silver" for r in incidents),
         "no_label_sentences": sum(not r["elements"] for r in sentences),
         "element_counts": [(e, element_counts[e]) for e in taxonomy.elements],
         "type_counts": [(t, type_counts[t], sentence_type_counts[t]) for t in taxonomy.type_names],
         "quality_flags": sorted(flags.items()),
         "duplicate_sentences": sum(r["duplicate_count"] > 1 for r in sentences),
-        "news_articles": [r for r in articles if not r["article_id"].startswith("hhs-ocr-")],
-        "hhs_articles": sum(r["article_id"].startswith("hhs-ocr-") for r in articles),
+        "machine_translated": sum(bool(r["machine_translated"]) for r in articles),
+        "licences": licences(articles),
         "removed_fixes": Counter(f.split(":")[0] for r in articles for f in r["normalization_fixes"]).most_common(),
         "normalizer_version": NORMALIZER_VERSION,
         "segmenter_version": SEGMENTER_VERSION,
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
         "quality": quality,
-        "left_out": left_out,
-        "errata": yaml.safe_load((root / ERRATA).read_text(encoding="utf-8")),
-        "rai": load_rai(root / RAI_FILE),
+        "variant": variant,
+        "out_of_scope": sorted((source, reason, n) for (source, reason), n in out_of_scope.items()),
+        "links": collected.links if collected else [],
+        "errata": yaml.safe_load((project.cards / ERRATA).read_text(encoding="utf-8")),
+        "rai": load_rai(),
         "citation": cite_as(),
         "plots": PLOT_PATHS,
         "sentence_length_table": length_table(sentence_lengths(release)),
@@ -146,34 +190,35 @@ def card_facts(
 
 
 def render_card(
-    release: Release, num_bytes: NumBytes, quality: dict[str, Any], root: Path, left_out: list[dict[str, Any]] | None = None
+    release: Release, num_bytes: NumBytes, quality: dict[str, Any], root: Path, variant: Any = None, collected: Any = None
 ) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(root / CARD_TEMPLATE.parent),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    body = environment.get_template(CARD_TEMPLATE.name).render(**card_facts(release, quality, root, left_out))
-    header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
-    return f"---\n{header}---\n\n{body}"
+    with using(root) as project:
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(project.cards),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        body = environment.get_template(CARD_TEMPLATE).render(**card_facts(release, quality, project, variant, collected))
+        header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
+        return f"---\n{header}---\n\n{body}"
 
 
 def write_card_files(
     release: Release, num_bytes: NumBytes, quality: dict[str, Any], out: Path, root: Path,
-    left_out: list[dict[str, Any]] | None = None,
+    variant: Any = None, collected: Any = None,
 ) -> None:
     from .croissant import write_croissant
 
-    write_plots(release, out)
-    header = card_header(release, num_bytes)
-    changelog = load_changelog(root / "schemas" / "labels.yaml")
-    facts = {
-        "version": load_taxonomy().version,
-        "license_name": header["license_name"],
-        "license_details": header["license_details"],
-        "date_published": changelog[-1]["date"],  # the release is dated by its latest taxonomy change
-    }
-    write_croissant(out, facts, rai_path=root / RAI_FILE)
-    (out / "README.md").write_text(render_card(release, num_bytes, quality, root, left_out), encoding="utf-8")
+    with using(root):
+        write_plots(release, out)
+        header = card_header(release, num_bytes)
+        facts = {
+            "version": load_taxonomy().version,
+            "license_name": header["license_name"],
+            "license_details": header["license_details"],
+            "date_published": load_changelog()[-1]["date"],  # the release is dated by its latest taxonomy change
+        }
+        write_croissant(out, facts)
+        (out / "README.md").write_text(render_card(release, num_bytes, quality, root, variant, collected), encoding="utf-8")

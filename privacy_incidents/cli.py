@@ -1,7 +1,9 @@
 """``privacy-incidents <verb>``: thin handlers over the stage functions.
 
 The parser is built in one function; each verb is one small function with examples in its help.
-Run from the project root (the folder with ``seeds/`` and ``dataset/``), or pass ``--root``.
+Run inside a project (a clone: the folder holding ``schemas/labels.yaml``, or any folder below
+it), or pass ``--root``. Every known failure is a ``UserError``: ``main`` prints it as
+``error: ...`` and returns 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .project import UserError, activate
 from .seedfiles import SeedError, SeedErrors
 
 
@@ -24,7 +27,7 @@ def _date(value: str) -> str:
 
 
 def _root(args: argparse.Namespace) -> Path:
-    return Path(args.root)
+    return args.project.root
 
 
 def _report(errors: SeedError | SeedErrors | list[SeedError]) -> int:
@@ -40,7 +43,7 @@ def _under(path: Path, folder: Path) -> bool:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import collect, log, make_rows
+    from .build import collect, log, make_rows, quality_report
 
     root = _root(args)
     target = Path(args.path) if args.path else None
@@ -53,8 +56,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for note in fix_project(root, only=target):
             log(f"fixed: {note}")
     try:
-        incidents, warnings = collect(root, log)
-        make_rows(incidents)
+        collected = collect(root, log)
+        make_rows(collected.incidents, collected.links)
+        quality_report(collected.incidents, collected.agreement)
     except (SeedError, SeedErrors) as error:
         errors = [error] if isinstance(error, SeedError) else error.errors
         # The whole project is checked (ids and texts must be unique); with PATH only its problems are shown.
@@ -63,42 +67,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return _report(mine)
         print(f"ok: no problems in {target}; {len(errors)} elsewhere in the project (run validate without a path)")
         return 0
-    for warning in warnings:
+    for warning in collected.warnings:
         log(f"warning: {warning}")
-    for incident in incidents:
+    for incident in collected.incidents:
         if incident.summary.startswith("TODO"):
             log(f"warning: incident {incident.incident_id}: the summary is still a TODO")
-    silver = sum(incident.annotations.status == "silver" for incident in incidents)
+    silver = sum(incident.annotations.status == "silver" for incident in collected.incidents)
     checked = f" ({target} checked)" if target else ""
-    print(f"ok: {len(incidents)} incidents valid{checked}" + (f"; {silver} silver (suggested, not reviewed)" if silver else ""))
+    print(
+        f"ok: {len(collected.incidents)} incidents valid{checked}"
+        + (f"; {silver} silver (suggested, not read)" if silver else "")
+        + (f"; {len(collected.out_of_scope)} documents out of scope" if collected.out_of_scope else "")
+    )
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_to, log, stale_files, write_json_schemas
+    from .build import VARIANTS, build_to, log, stale_files, stale_schemas, write_json_schemas
 
     root = _root(args)
+    variant = VARIANTS[args.variant] if args.variant else None
+    if variant and not args.out:
+        print(f"error: --{args.variant}-only needs --out DIR: dataset/ is the full release", file=sys.stderr)
+        return 1
     out = Path(args.out) if args.out else root / "dataset"
-    try:
-        if args.check:
-            with tempfile.TemporaryDirectory() as scratch:
-                fresh = Path(scratch) / "dataset"
-                build_to(root, fresh, log)
-                stale = stale_files(fresh, out)
-            if stale:
-                print(f"{out} is stale; run `privacy-incidents build`. Differing files:", file=sys.stderr)
-                for name in stale:
-                    print(f"  {name}", file=sys.stderr)
-                return 1
-            print(f"ok: {out} is up to date")
-            return 0
-        if args.redistributable_only and not args.out:
-            print("error: --redistributable-only needs --out DIR: dataset/ is the full release", file=sys.stderr)
+    if args.check:
+        with tempfile.TemporaryDirectory() as scratch:
+            fresh = Path(scratch) / "dataset"
+            build_to(root, fresh, log, variant)
+            stale = stale_files(fresh, out) + stale_schemas(root)
+        if stale:
+            print(f"{out} is stale; run `privacy-incidents build`{' with the same options' if variant else ''}. Differing files:", file=sys.stderr)
+            for name in stale:
+                print(f"  {name}", file=sys.stderr)
             return 1
-        summary = build_to(root, out, log, only_redistributable=args.redistributable_only)
-        write_json_schemas(root)
-    except (SeedError, SeedErrors) as error:
-        return _report(error)
+        print(f"ok: {out} is up to date")
+        return 0
+    summary = build_to(root, out, log, variant)
+    if variant is None and out.resolve() == (root / "dataset").resolve():
+        write_json_schemas(root)  # the schemas belong with the full release, not with a scratch build
     print(f"built {out}: incidents {summary['incidents']}, sentences {summary['sentences']}")
     return 0
 
@@ -190,17 +197,17 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_suggest(args: argparse.Namespace) -> int:
     import json
 
-    from .normalize import normalize
+    from .extend import read_source
     from .suggest import load_rules, suggest_spans
 
-    text = normalize(Path(args.file).read_text(encoding="utf-8")).text
+    text = read_source(Path(args.file)).normalized
     for span in suggest_spans(text, load_rules()):
         print(json.dumps({"start": span.start, "end": span.end, "quote": text[span.start : span.end], "element": span.element, "type": span.type}))
     return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .extend import add_incident, next_steps
+    from .extend import add_incident, incidents_folder, next_steps
 
     options = {
         "title": args.title, "publisher": args.publisher, "url": args.url, "published": args.published,
@@ -217,7 +224,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     except SeedErrors as errors:
         print("error: the project has problems; fix them first (privacy-incidents validate):", file=sys.stderr)
         return _report(errors)
-    print(next_steps(args.incident_id, addition))
+    print(next_steps(args.incident_id, addition, incidents_folder(args.project).relative_to(args.project.root)))
     return 0
 
 
@@ -296,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build, validate, evaluate and extend the privacy-incidents dataset.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--root", default=".", help="project root holding seeds/ and dataset/ (default: .)")
+    parser.add_argument("--root", default=".",
+                        help="the project: a clone, or any folder inside one (default: the current folder)")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     def verb(name: str, handler, help_text: str) -> argparse.ArgumentParser:
@@ -312,8 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = verb("build", cmd_build, "Build the release (Parquet, card, split lists) from seeds/, atomically.")
     build.add_argument("--check", action="store_true", help="build to a scratch folder and compare with dataset/")
     build.add_argument("--out", help="where to write the release (default: dataset/ under --root)")
-    build.add_argument("--redistributable-only", action="store_true",
-                       help="leave out texts whose licence forbids redistribution (the variant to publish); needs --out")
+    only = build.add_mutually_exclusive_group()
+    only.add_argument("--redistributable-only", dest="variant", action="store_const", const="redistributable",
+                      help="leave out texts whose licence forbids redistribution (the variant to publish); needs --out")
+    only.add_argument("--commercial-only", dest="variant", action="store_const", const="commercial",
+                      help="also leave out texts whose licence forbids commercial use (e.g. CC BY-NC-SA); needs --out")
     evaluate = verb("evaluate", cmd_evaluate, "Fit baselines on train, score validation and test, write baselines/results/.")
     which = evaluate.add_mutually_exclusive_group(required=True)
     which.add_argument("--baseline", help="one baseline by name (a file in baselines/)")
@@ -358,7 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        args.project = activate(args.root)
+        return args.handler(args)
+    except SeedErrors as errors:
+        return _report(errors)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

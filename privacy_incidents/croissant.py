@@ -36,10 +36,12 @@ from typing import Any
 
 import yaml
 
-from .schema import CONFIGS, PROJECT_ROOT, SPLITS, load_taxonomy, release_features
+from .layout import parquet_path
+from .project import active
+from .schema import CONFIGS, SPLITS, load_taxonomy, release_features
 
 CROISSANT_FILE = "croissant.json"
-RAI_PATH = PROJECT_ROOT / "cards" / "rai.yaml"
+RAI_FILE = "rai.yaml"
 NAME = "privacy-incidents"
 # A placeholder, not a machine path: the dataset lives in the repository of this name.
 URL = "privacy-incidents"
@@ -139,8 +141,9 @@ OPTIONAL_FACTS = ("date_published",)
 # --- inputs -----------------------------------------------------------------------------------
 
 
-def load_rai(path: Path = RAI_PATH) -> dict[str, str]:
+def load_rai(path: Path | None = None) -> dict[str, str]:
     """``cards/rai.yaml``: RAI property -> prose; unknown keys or non-text values are errors."""
+    path = path or active().cards / RAI_FILE
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     unknown = sorted(set(raw) - set(RAI_FIELDS))
     if unknown:
@@ -178,7 +181,6 @@ def num_rows(path: Path) -> int:
 
 
 def file_object_id(config: str, split: str) -> str:
-    from .build import parquet_path  # lazy: build may import this module
 
     return parquet_path(config, split)
 
@@ -194,7 +196,6 @@ def split_regex(config: str) -> str:
     suffix are optional because mlcroissant re-applies the regex to the already extracted
     split name when the field ``references`` the splits (see the module docstring).
     """
-    from .build import parquet_path
 
     marker = "\x00"
     prefix, suffix = parquet_path(config, marker).split(marker)
@@ -205,7 +206,6 @@ def split_regex(config: str) -> str:
 def distribution(files: dict[tuple[str, str], tuple[str, int]]) -> list[dict[str, Any]]:
     """FileObjects (checksums) then FileSets (what record sets read), from ``(config, split) ->
     (sha256, size)``."""
-    from .build import parquet_path
 
     objects = [
         {
@@ -384,7 +384,7 @@ def cite_as() -> str:
 # --- the document ------------------------------------------------------------------------------
 
 
-def croissant_document(release_dir: Path, facts: dict[str, Any], *, rai_path: Path = RAI_PATH) -> dict[str, Any]:
+def croissant_document(release_dir: Path, facts: dict[str, Any], *, rai_path: Path | None = None) -> dict[str, Any]:
     """The Croissant 1.0 + RAI JSON-LD of the release in ``release_dir``, as a dict.
 
     ``release_dir`` already holds every ``parquet_path(config, split)``; their bytes give the
@@ -398,7 +398,6 @@ def croissant_document(release_dir: Path, facts: dict[str, Any], *, rai_path: Pa
     Same files, facts and ``rai.yaml`` give the same document: no clock, no machine paths.
     """
     check_facts(facts)
-    from .build import parquet_path
 
     # A split with no rows has no file (``build.splits_with_rows``); every config needs one file at least.
     paths = {(c, s): release_dir / parquet_path(c, s) for c in CONFIGS for s in SPLITS}
@@ -440,7 +439,7 @@ def render(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def write_croissant(release_dir: Path, facts: dict[str, Any], *, rai_path: Path = RAI_PATH) -> None:
+def write_croissant(release_dir: Path, facts: dict[str, Any], *, rai_path: Path | None = None) -> None:
     """Write ``release_dir/croissant.json`` for the Parquet files already in ``release_dir``."""
     text = render(croissant_document(release_dir, facts, rai_path=rai_path))
     (release_dir / CROISSANT_FILE).write_text(text, encoding="utf-8")

@@ -22,16 +22,23 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .schema import PROJECT_ROOT, load_taxonomy
+from .project import active
+from .schema import load_taxonomy
 
-TASKS_PATH = PROJECT_ROOT / "baselines" / "tasks.yaml"
+TASKS_FILE = "tasks.yaml"
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 20221222
 DIGITS = 4
 
 
+def load_tasks(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The task definitions of the active project (``baselines/tasks.yaml``), read once per file version."""
+    path = (path or active().baselines / TASKS_FILE).resolve()
+    return _tasks_at(path, path.stat().st_mtime_ns)
+
+
 @cache
-def load_tasks(path: Path = TASKS_PATH) -> dict[str, dict[str, Any]]:
+def _tasks_at(path: Path, modified_ns: int) -> dict[str, dict[str, Any]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

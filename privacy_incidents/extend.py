@@ -14,27 +14,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .markdown import markdown_to_text
 from .normalize import normalize, text_key
+from .project import Project, using
 from .schema import ID_PATTERN, AnnotationFile, ArticleMeta, IncidentMeta
 from .seedfiles import (
     ANNOTATION_FILE,
     INCIDENT_FILE,
-    INCIDENTS_DIR,
-    SEEDS_DIR,
     SeedError,
     SeedErrors,
     dump_annotations,
-    leading_comments,
+    dump_incident,
     load_annotations,
     load_incident_meta,
 )
+from .sources import registry
 from .suggest import SILVER_ANNOTATOR, silver_annotations
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+FOLDER_ADAPTER = "folders"
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 LOOKS_LIKE_HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 UNKNOWN_LICENSE = "unknown; treated as all rights reserved"
+SILVER_HEADER = (
+    "# Suggested by rules_v1, NOT read by anyone: read the article and fix the spans, then set\n"
+    "# status: gold, annotator: your name, annotator_kind: person (see the guidelines, 'Status').\n"
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ def read_source(path: Path) -> SourceText:
             ) if value}
         source = SourceText(body, normalize(body).text, found, True)
     else:
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            raw = markdown_to_text(raw)  # headline kept, links and images turned into their words
         source = SourceText(raw, normalize(raw).text, {}, False)
     if not source.normalized.strip():
         what = "no article text could be extracted from the HTML page" if source.extracted_from_html else "the file has no text"
@@ -119,12 +127,6 @@ def article_meta(article_id: str, file_name: str, source: SourceText, options: d
 
 def silver_file(incident_id: str, article_id: str, source: SourceText) -> AnnotationFile:
     return silver_annotations(incident_id, [(article_id, source.normalized)])
-
-
-def dump_incident(meta: IncidentMeta, header: str = "") -> str:
-    data = meta.model_dump(mode="json", exclude_none=True)
-    data["articles"] = [{k: v for k, v in a.items() if v is not False or k == "redistributable"} for a in data["articles"]]
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def next_article_id(incident_id: str, taken: set[str]) -> str:
@@ -160,10 +162,9 @@ def new_incident_files(incident_id: str, source: SourceText, options: dict[str, 
     annotations = silver_file(incident_id, article_id, source)
     suggested = annotations.articles[0]
     files = {
-        INCIDENT_FILE: "# Made by `privacy-incidents new`; check every field against the article.\n" + dump_incident(meta),
+        INCIDENT_FILE: dump_incident(meta, header="# Made by `privacy-incidents new`; check every field against the article.\n"),
         file_name: source.text.rstrip("\n") + "\n",
-        ANNOTATION_FILE: "# Suggested by rules_v1, NOT reviewed: read the article, fix the spans, then set status: gold and reviewer.\n"
-        + dump_annotations(annotations),
+        ANNOTATION_FILE: dump_annotations(annotations, header=SILVER_HEADER),
     }
     return Addition(files, article_id, len(suggested.spans))
 
@@ -175,7 +176,7 @@ def added_article_files(folder: Path, source: SourceText, options: dict[str, Any
     file_name = f"{article_id}.txt"
     meta = meta.model_copy(update={"articles": [*meta.articles, article_meta(article_id, file_name, source, options)]})
     incident_text = (folder / INCIDENT_FILE).read_text(encoding="utf-8")
-    files = {INCIDENT_FILE: dump_incident(meta, leading_comments(incident_text)), file_name: source.text.rstrip("\n") + "\n"}
+    files = {INCIDENT_FILE: dump_incident(meta, incident_text), file_name: source.text.rstrip("\n") + "\n"}
     annotation_path = folder / ANNOTATION_FILE
     suggested = silver_file(meta.incident_id, article_id, source).articles[0]
     if not annotation_path.exists():
@@ -187,11 +188,13 @@ def added_article_files(folder: Path, source: SourceText, options: dict[str, Any
         update={
             "articles": [*annotations.articles, suggested],
             "status": "silver",
-            "reviewer": None if downgraded else annotations.reviewer,
+            "annotator_kind": "rules",
+            "reviewer": None,
+            "review": "none",
             "annotator": f"{annotations.annotator}; article {article_id}: {SILVER_ANNOTATOR}",
         }
     )
-    files[ANNOTATION_FILE] = leading_comments(annotation_path.read_text(encoding="utf-8")) + dump_annotations(annotations)
+    files[ANNOTATION_FILE] = dump_annotations(annotations, annotation_path.read_text(encoding="utf-8"))
     return Addition(files, article_id, len(suggested.spans), downgraded)
 
 
@@ -204,50 +207,65 @@ def check_incident_id(incident_id: str) -> None:
         )
 
 
+def incidents_folder(project: Project) -> Path:
+    """Where folder incidents live: the folder of the source read by the ``folders`` adapter."""
+    for source in registry(project):
+        if source.adapter == FOLDER_ADAPTER:
+            return source.folder
+    raise SeedError(project.sources_registry, f"no source with adapter {FOLDER_ADAPTER!r}: `new` adds incident folders to it")
+
+
 def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[str, Any], add_article: bool = False) -> Addition:
     """Write a new incident folder (or add an article to one); refuse, touching nothing, when it is not safe."""
-    from .build import collect, collect_folder_incident, incident_rows, swap_in
+    from .atomic import swap_in
+    from .build import attach_annotations, collect, incident_rows
+    from .sources.folders import read_folder
 
     check_incident_id(incident_id)
-    folder = root / INCIDENTS_DIR / incident_id
-    source = read_source(source_path)
-    existing, _ = collect(root)
-    ids = {incident.incident_id for incident in existing}
-    if add_article and incident_id not in ids:
-        raise SeedError(folder, f"no incident {incident_id!r} to add an article to; drop --add-article to create it")
-    if add_article and not folder.is_dir():
-        raise SeedError(folder, f"incident {incident_id!r} is not a folder incident (OCR narratives have one text each)")
-    if not add_article and (incident_id in ids or folder.exists()):
-        raise SeedError(folder, f"incident {incident_id!r} already exists; choose another id, or use --add-article to add this text to it")
-    duplicate = same_text_elsewhere(source.normalized, existing)
-    if duplicate:
-        raise SeedError(source_path, f"the same text (after normalisation) is already in the dataset: {duplicate}")
-    addition = added_article_files(folder, source, options) if add_article else new_incident_files(incident_id, source, options)
+    with using(root) as project:
+        incidents_dir = incidents_folder(project)
+        folder = incidents_dir / incident_id
+        source = read_source(source_path)
+        existing = collect(root).incidents
+        ids = {incident.incident_id for incident in existing}
+        if add_article and incident_id not in ids:
+            raise SeedError(folder, f"no incident {incident_id!r} to add an article to; drop --add-article to create it")
+        if add_article and not folder.is_dir():
+            raise SeedError(folder, f"incident {incident_id!r} is not a folder incident (the texts of other sources come from their raw files)")
+        if not add_article and (incident_id in ids or folder.exists()):
+            raise SeedError(folder, f"incident {incident_id!r} already exists; choose another id, or use --add-article to add this text to it")
+        duplicate = same_text_elsewhere(source.normalized, existing)
+        if duplicate:
+            raise SeedError(source_path, f"the same text (after normalisation) is already in the dataset: {duplicate}")
+        addition = added_article_files(folder, source, options) if add_article else new_incident_files(incident_id, source, options)
 
-    staging_parent = Path(tempfile.mkdtemp(prefix=".staging-", dir=root / SEEDS_DIR))
-    try:
-        staged = staging_parent / incident_id
-        if add_article:
-            shutil.copytree(folder, staged)
-        else:
-            staged.mkdir()
-        for name, text in addition.files.items():
-            (staged / name).write_text(text, encoding="utf-8")
+        staging_parent = Path(tempfile.mkdtemp(prefix=".staging-", dir=incidents_dir))
         try:
-            incident_rows(collect_folder_incident(staged))  # the same checks as build, before anything is swapped in
-        except (SeedError, SeedErrors) as error:
-            raise SeedError(source_path, f"the new files would not build, nothing was written: {error}") from None
-        if add_article:
-            swap_in(staged, folder)
-        else:
-            staged.rename(folder)
-    finally:
-        shutil.rmtree(staging_parent, ignore_errors=True)
-    return addition
+            staged = staging_parent / incident_id
+            if add_article:
+                shutil.copytree(folder, staged)
+            else:
+                staged.mkdir()
+            for name, text in addition.files.items():
+                (staged / name).write_text(text, encoding="utf-8")
+            try:
+                # The same checks as build, before anything is swapped in.
+                incident = attach_annotations(read_folder(staged, "staged"))
+                incident_rows(incident)
+            except (SeedError, SeedErrors) as error:
+                shown = str(error).replace(str(staged), str(folder))  # name the real place, not the staging folder
+                raise SeedError(source_path, f"the new files would not build, nothing was written: {shown}") from None
+            if add_article:
+                swap_in(staged, folder)
+            else:
+                staged.rename(folder)
+        finally:
+            shutil.rmtree(staging_parent, ignore_errors=True)
+        return addition
 
 
-def next_steps(incident_id: str, addition: Addition) -> str:
-    folder = (INCIDENTS_DIR / incident_id).as_posix()
+def next_steps(incident_id: str, addition: Addition, incidents_dir: Path = Path("seeds/incidents")) -> str:
+    folder = (incidents_dir / incident_id).as_posix()
     lines = [f"added article {addition.article_id} to {folder}/ with {addition.suggested} suggested span(s), status silver."]
     if addition.downgraded:
         lines.append("note: the incident was gold; it is silver now, until someone reviews the new article too.")
@@ -257,7 +275,8 @@ def next_steps(incident_id: str, addition: Addition) -> str:
         f"  2. review the labels: edit {folder}/annotations.yaml by the guidelines (cards/annotation-guidelines.md),",
         f"     or in Label Studio: privacy-incidents export label-studio --incident {incident_id} --out review.json,",
         "     then privacy-incidents import label-studio EXPORTED.json --reviewer 'Your Name'",
-        "     (when you edit by hand, set status: gold and reviewer: once you have read every span)",
+        "     (when you edit by hand, once you have read every span: status: gold, annotator: your name,",
+        "      annotator_kind: person, and review: none — or full, with reviewer:, once a second person has read it all)",
         "  3. privacy-incidents validate",
         "  4. privacy-incidents build",
         "  5. privacy-incidents evaluate --all && privacy-incidents build   # new scores, and the card that shows them",

@@ -19,16 +19,9 @@ from typing import Any
 
 from .align import find_all, place_spans
 from .schema import AnnotationFile
-from .seedfiles import (
-    ANNOTATION_FILE,
-    HHS_ANNOTATIONS_DIR,
-    INCIDENTS_DIR,
-    SeedError,
-    dump_annotations,
-    leading_comments,
-    load_yaml,
-    write_atomic,
-)
+from .project import using
+from .seedfiles import SeedError, SeedErrors, dump_annotations, load_yaml, write_atomic
+from .sources import read_registered, registry
 
 
 def fix_span(span: dict[str, Any], text: str) -> tuple[dict[str, Any], list[str]]:
@@ -36,6 +29,9 @@ def fix_span(span: dict[str, Any], text: str) -> tuple[dict[str, Any], list[str]
     fixed = {k: v for k, v in span.items() if k != "__line__"}
     done = []
     quote = fixed.get("quote")
+    occurrence_given = fixed.get("occurrence")
+    if occurrence_given is not None and (not isinstance(occurrence_given, int) or occurrence_given < 1):
+        return fixed, []  # not a number: validate reports it, nothing here is safe to change
     if isinstance(quote, str) and quote.strip() and quote != quote.strip():
         positions = find_all(text, quote)
         occurrence = fixed.get("occurrence") or 1
@@ -79,29 +75,25 @@ def fix_annotations(raw: dict[str, Any], texts: dict[str, str]) -> tuple[dict[st
     return {**raw, "articles": articles}, done
 
 
-def annotation_files(root: Path) -> list[Path]:
-    folders = sorted((root / INCIDENTS_DIR).glob(f"*/{ANNOTATION_FILE}")) if (root / INCIDENTS_DIR).exists() else []
-    return folders + sorted((root / HHS_ANNOTATIONS_DIR).glob("*.yaml"))
+def texts_and_files(root: Path) -> tuple[dict[str, str], list[Path]]:
+    """Normalised text of every article by id (what quotes match), and every annotation file.
 
-
-def article_texts(root: Path) -> dict[str, str]:
-    """Normalised text of every article, by article id (what quotes are matched against)."""
-    from .build import _read_article
-    from .normalize import normalize
-    from .seedfiles import HHS_CSV, load_incident_meta
-    from .sources import hhs_ocr
-
-    texts = {}
-    for folder in sorted(p.parent for p in (root / INCIDENTS_DIR).glob("*/incident.yaml")):
-        try:
-            for meta in load_incident_meta(folder).articles:
-                texts[meta.article_id] = _read_article(folder, meta).normalized.text
-        except SeedError:
-            continue  # validate reports it; nothing here to fix safely
-    if (root / HHS_CSV).exists():
-        records, _ = hhs_ocr.read_archive(root / HHS_CSV)
-        texts.update({r.incident_id: normalize(r.narrative).text for r in records})
-    return texts
+    Read through the sources' adapters only: the annotation files may not parse yet, and that
+    is what ``--fix`` is for. A source that does not read is skipped (validate reports it).
+    """
+    texts: dict[str, str] = {}
+    files: list[Path] = []
+    with using(root) as project:
+        for source in registry(project):
+            try:
+                read = read_registered(source)
+            except (SeedError, SeedErrors):
+                continue
+            for incident in read.incidents:
+                texts.update({a.article_id: a.normalized.text for a in incident.articles})
+                if incident.labels_from is None and incident.annotation_path and incident.annotation_path.exists():
+                    files.append(incident.annotation_path)
+    return texts, sorted(files)
 
 
 def fix_file(path: Path, texts: dict[str, str]) -> list[str]:
@@ -122,7 +114,7 @@ def fix_file(path: Path, texts: dict[str, str]) -> list[str]:
     for article in annotations.articles:
         if article.article_id in texts and place_spans(texts[article.article_id], article.spans)[1]:
             return [f"{path}: not fixed: other problems need a person first (see the errors)"]
-    write_atomic(path, leading_comments(path.read_text(encoding="utf-8")) + dump_annotations(annotations))
+    write_atomic(path, dump_annotations(annotations, previous_text=path.read_text(encoding="utf-8")))
     return [f"{path}:{line}: {note}" if line else f"{path}: {note}" for line, note in done]
 
 
@@ -130,8 +122,8 @@ def fix_project(root: Path, only: Path | None = None) -> list[str]:
     """Safe fixes in every annotation file (or those under ``only``), and the JSON Schemas regenerated."""
     from .build import write_json_schemas
 
-    texts = article_texts(root)
-    paths = [p for p in annotation_files(root) if only is None or p.resolve().is_relative_to(only.resolve())]
+    texts, files = texts_and_files(root)
+    paths = [p for p in files if only is None or p.resolve().is_relative_to(only.resolve())]
     done = [note for path in paths for note in fix_file(path, texts)]
     write_json_schemas(root)
     return done

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .align import Span, place_spans
-from .build import IncidentInput, _annotation_spans, collect
+from .build import annotation_spans, collect
 from .schema import (
     GUIDELINE_VERSION,
     LABEL_SOURCES,
@@ -51,27 +51,16 @@ from .schema import (
     Taxonomy,
     load_taxonomy,
 )
-from .seedfiles import (
-    ANNOTATION_FILE,
-    HHS_ANNOTATIONS_DIR,
-    INCIDENTS_DIR,
-    SEEDS_DIR,
-    SeedError,
-    SeedErrors,
-    dump_annotations,
-    load_annotations,
-    stage_file,
-    write_atomic,
-)
-from .sources import hhs_ocr
+from .seedfiles import SeedError, SeedErrors, dump_annotations, load_annotations, stage_file, write_atomic
+from .sources import IncidentInput
 from .suggest import spans_to_annotations
 
 # Names tying results to the config: results carry them as from_name / to_name.
 FROM_NAME = "label"
 TO_NAME = "text"
 CONFIG_SUFFIX = ".config.xml"
-DEFAULT_ANNOTATOR = "Label Studio review by {reviewer}"
-# Replaces the file's old comments, which described how the labels were made before this review.
+DEFAULT_ANNOTATOR = "{reviewer}, in Label Studio, deciding every span from rules_v1's suggestions"
+# Heads a file the import creates (an existing file keeps its own comments).
 IMPORTED_HEADER = "# Reviewed in Label Studio; written by `privacy-incidents import label-studio`. Edit by hand or re-import.\n"
 # One colour per element, by the element's position in the taxonomy (cycled if it grows).
 ELEMENT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -347,14 +336,14 @@ def _select(incidents: list[IncidentInput], incident_ids: list[str] | None, root
         if unknown:
             valid = sorted(i for i, incident in by_id.items() if not incident.extra.get("duplicate_of"))
             raise SeedError(
-                root / SEEDS_DIR,
+                root / 'seeds',
                 f"unknown incident id(s): {', '.join(unknown)}; valid ids include {', '.join(valid[:SHOWN_IDS])}"
                 f" ({len(valid)} in all)",
             )
         repeats = [f"{i} (repeat of {by_id[i].extra['duplicate_of']})" for i in incident_ids if by_id[i].extra.get("duplicate_of")]
         if repeats:
             raise SeedError(
-                root / SEEDS_DIR,
+                root / 'seeds',
                 f"repeat filing(s) {', '.join(repeats)} share their first filing's labels; export the first filing instead",
             )
         chosen = [by_id[i] for i in dict.fromkeys(incident_ids)]
@@ -369,11 +358,11 @@ def export_label_studio(root: Path, out: Path, incident_ids: list[str] | None = 
     ``<stem>.config.xml`` is the project's labelling config. Returns the number of tasks.
     Raises ``SeedError``/``SeedErrors`` for unknown ids or seed files that do not build.
     """
-    incidents, _ = collect(root)
+    incidents = collect(root).incidents
     tasks, errors = [], []
     for incident in _select(incidents, incident_ids, root):
         try:
-            spans = _annotation_spans(incident)
+            spans = annotation_spans(incident)
         except SeedErrors as many:  # gather every incident's problems, then stop
             errors.extend(many.errors)
             continue
@@ -393,13 +382,6 @@ def export_label_studio(root: Path, out: Path, incident_ids: list[str] | None = 
     write_atomic(out, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
     write_atomic(config_path(out), labeling_config(load_taxonomy()))
     return len(tasks)
-
-
-def annotation_path(root: Path, incident: IncidentInput) -> Path:
-    """Where an incident's annotations live: its folder, or the HHS OCR annotations folder."""
-    if incident.source == hhs_ocr.SOURCE_ID:
-        return root / HHS_ANNOTATIONS_DIR / f"{incident.incident_id}.yaml"
-    return root / INCIDENTS_DIR / incident.incident_id / ANNOTATION_FILE
 
 
 def _incident_file(
@@ -432,11 +414,18 @@ def _incident_file(
         )
     if errors:
         return None, errors
+    # Labels someone had already decided by reading get a full second reading; rule suggestions
+    # become the reviewer's own annotation (they decided every span).
+    before = incident.annotations
+    provenance = (
+        {"annotator": before.annotator, "annotator_kind": before.annotator_kind, "reviewer": reviewer, "review": "full"}
+        if before.status == "gold"
+        else {"annotator": annotator, "annotator_kind": "person", "reviewer": None, "review": "none"}
+    )
     return AnnotationFile(
         incident_id=incident.incident_id,
         status="gold",
-        annotator=annotator,
-        reviewer=reviewer,
+        **provenance,
         guideline_version=GUIDELINE_VERSION,
         articles=[
             ArticleAnnotations(article_id=a, spans=spans_to_annotations(tasks[a].text, tasks[a].spans)) for a in articles
@@ -467,9 +456,11 @@ def _check_written(temporary: Path, target: Path, incident: IncidentInput, tasks
 def import_label_studio(root: Path, export_path: Path, reviewer: str, annotator: str | None = None) -> list[Path]:
     """Turn a Label Studio JSON export into gold annotation files; returns the paths written.
 
-    Each reviewed incident gets ``status: gold``, ``reviewer``, ``annotator`` (default "Label
-    Studio review by <reviewer>") and the current guideline version; its spans are written as
-    quotes. Every task and every file is checked before any file is replaced; on any problem
+    Each reviewed incident becomes ``status: gold`` with the current guideline version, its
+    spans written as quotes. Labels that were gold already keep their annotator and record
+    ``reviewer`` with ``review: full``; suggested (silver) labels become the reviewer's own
+    annotation (``annotator``, default "<reviewer>, in Label Studio, ...", ``annotator_kind:
+    person``). The file's comments are kept. Every task and every file is checked before any file is replaced; on any problem
     ``SeedErrors`` lists them all and no seed file changes.
     """
     if not reviewer or not reviewer.strip():
@@ -485,14 +476,14 @@ def import_label_studio(root: Path, export_path: Path, reviewer: str, annotator:
     except json.JSONDecodeError as error:
         raise SeedError(export_path, f"not valid JSON: {error.msg} (column {error.colno})", error.lineno) from None
     tasks = reviewed_tasks(export, load_taxonomy(), export_path)
-    incidents, _ = collect(root)
+    incidents = collect(root).incidents
     by_id = {i.incident_id: i for i in incidents}
 
     errors: list[SeedError] = []
     grouped: dict[str, dict[str, ReviewedTask]] = {}
     for task in tasks:
         if task.incident_id not in by_id:
-            errors.append(SeedError(export_path, f"{task.task}: no incident {task.incident_id!r} under {root / SEEDS_DIR}"))
+            errors.append(SeedError(export_path, f"{task.task}: no incident {task.incident_id!r} under {root / 'seeds'}"))
             continue
         grouped.setdefault(task.incident_id, {})[task.article_id] = task
     files: list[tuple[IncidentInput, AnnotationFile]] = []
@@ -508,8 +499,9 @@ def import_label_studio(root: Path, export_path: Path, reviewer: str, annotator:
     staged: list[tuple[Path, Path]] = []
     try:
         for incident, annotation_file in files:
-            target = annotation_path(root, incident)
-            staged.append((stage_file(target, IMPORTED_HEADER + dump_annotations(annotation_file)), target))
+            target = incident.annotation_path
+            previous = target.read_text(encoding="utf-8") if target.exists() else None
+            staged.append((stage_file(target, dump_annotations(annotation_file, previous, header=IMPORTED_HEADER)), target))
             errors.extend(_check_written(staged[-1][0], target, incident, grouped[incident.incident_id]))
         if errors:
             raise SeedErrors(errors)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import ftfy
 
-NORMALIZER_VERSION = "1.0"
+NORMALIZER_VERSION = "1.1"
 
 # Mojibake seen in the HHS OCR archive that ftfy cannot undo (the bytes went through two
 # code pages and lost information). Written by hand because no library knows this mapping;
@@ -49,7 +49,7 @@ BOILERPLATE_PARAGRAPHS = {
     "url_line": re.compile(r"^<?https?://\S+>?$"),
     "copyright_notice": re.compile(r"^This document is subject to copyright\."),
     "horizontal_rule": re.compile(r"^-{3,}$"),
-    "markdown_heading": re.compile(r"^#{1,6}\s"),
+    "markdown_heading": re.compile(r"^#{1,6}(\s|$)"),  # "### Title", and a bare "###" too
     "dateline_only": re.compile(
         r"^(January|February|March|April|May|June|July|August|September|October|November|December)"
         r" \d{1,2},? \d{4}$"
@@ -172,9 +172,23 @@ def find_quality_flags(text: str) -> list[QualityFlag]:
     return sorted(flags, key=lambda f: (f.start, f.kind))
 
 
-def normalize(raw: str) -> Normalized:
-    """Clean ``raw`` into paragraphs separated by a blank line; log every fix."""
+PROFILES = ("plain", "markdown")
+
+
+def normalize(raw: str, profile: str = "plain") -> Normalized:
+    """Clean ``raw`` into paragraphs separated by a blank line; log every fix.
+
+    ``profile`` says what the raw text is: ``plain`` text, or ``markdown`` (parsed with
+    markdown-it-py first, so headings stay as text and links and images become their words).
+    """
     fixes: list[Fix] = []
+    if profile not in PROFILES:
+        raise ValueError(f"unknown normalisation profile {profile!r}; valid: {', '.join(PROFILES)}")
+    if profile == "markdown":
+        from .markdown import markdown_to_text
+
+        raw = markdown_to_text(raw)
+        fixes.append(Fix("markdown", "parsed with markdown-it-py: emphasis, link targets and image marks dropped"))
     text = _fix_encoding(raw, fixes)
     paragraphs = _split_paragraphs(text, fixes)
     paragraphs = _drop_boilerplate(paragraphs, fixes)

@@ -18,12 +18,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .project import active
+
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_ROOT.parent
-LABELS_PATH = PROJECT_ROOT / "schemas" / "labels.yaml"
 LABEL_SOURCES = ("gold", "silver")
 # Version of cards/annotation-guidelines.md; bump both together.
 GUIDELINE_VERSION = "1.0"
@@ -58,12 +57,19 @@ def taxonomy_from_dict(raw: dict[str, Any]) -> Taxonomy:
 
 
 @cache
-def load_taxonomy(path: Path = LABELS_PATH) -> Taxonomy:
-    return taxonomy_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+def _taxonomy_at(path: Path, modified_ns: int) -> Taxonomy:
+    return taxonomy_from_dict(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
 
 
-def load_changelog(path: Path = LABELS_PATH) -> list[dict[str, str]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["changelog"]
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """The taxonomy of the active project (or of ``path``); read once per file version."""
+    path = (path or active().labels).resolve()
+    return _taxonomy_at(path, path.stat().st_mtime_ns)
+
+
+def load_changelog(path: Path | None = None) -> list[dict[str, str]]:
+    path = path or active().labels
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["changelog"]
 
 
 # --- Models of the seed files -------------------------------------------------------------
@@ -90,7 +96,9 @@ class ArticleMeta(Strict):
     original_language: str | None = Field(default=None, description="Set when the text is a translation.")
     machine_translated: bool = False
     license: str = Field(description="Licence of the text, e.g. 'copyright AFP' or 'public-domain-us-gov'.")
+    attribution: str | None = Field(default=None, description="The attribution the licence asks for.")
     redistributable: bool
+    commercial_use: bool = Field(default=False, description="The licence allows commercial use.")
     notes: str | None = None
 
     @field_validator("file")
@@ -111,38 +119,41 @@ class IncidentMeta(Strict):
     articles: list[ArticleMeta] = Field(min_length=1)
 
 
-def _span_model(taxonomy: Taxonomy) -> type[BaseModel]:
-    element_literal = Literal[taxonomy.elements]  # type: ignore[valid-type]
-    all_types = tuple(sorted({t for types in taxonomy.types_by_element.values() for t in types}))
-    type_literal = Literal[all_types]  # type: ignore[valid-type]
+class SpanAnnotation(Strict):
+    """One marked span: anchored by an exact quote (occurrence counts from 1) or by offsets.
 
-    def check(span: Any) -> Any:
-        valid = taxonomy.types_by_element[span.element]
-        if span.type not in valid:
-            raise ValueError(f"type {span.type!r} is not a type of {span.element}; valid: {', '.join(valid)}")
-        if (span.quote is None) == (span.start is None):
+    ``element`` and ``type`` are checked against the active project's taxonomy when the span
+    is validated (the JSON Schema lists them, see ``json_schemas``).
+    """
+
+    quote: str | None = None
+    occurrence: int | None = Field(default=None, ge=1)
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=1)
+    element: str
+    type: str
+
+    @model_validator(mode="after")
+    def _check(self) -> SpanAnnotation:
+        taxonomy = load_taxonomy()
+        if self.element not in taxonomy.elements:
+            raise ValueError(f"element {self.element!r} is not valid; expected {_alternatives(taxonomy.elements)}")
+        valid = taxonomy.types_by_element[self.element]
+        if self.type not in valid:
+            raise ValueError(f"type {self.type!r} is not a type of {self.element}; valid: {', '.join(valid)}")
+        if (self.quote is None) == (self.start is None):
             raise ValueError("give either quote (with occurrence if it repeats) or start and end")
-        if (span.start is None) != (span.end is None) or (span.start is not None and span.end <= span.start):
+        if (self.start is None) != (self.end is None) or (self.start is not None and self.end <= self.start):
             raise ValueError("start and end go together, with end > start")
-        if span.quote is not None and (not span.quote.strip() or span.quote != span.quote.strip()):
-            raise ValueError(f"quote {span.quote!r} is empty or has spaces at its ends")
-        return span
-
-    return create_model(
-        "SpanAnnotation",
-        __base__=Strict,
-        __doc__="One marked span: anchored by an exact quote (occurrence counts from 1) or by offsets.",
-        quote=(str | None, None),
-        occurrence=(int | None, Field(default=None, ge=1)),
-        start=(int | None, Field(default=None, ge=0)),
-        end=(int | None, Field(default=None, ge=1)),
-        element=(element_literal, ...),
-        type=(type_literal, ...),
-        __validators__={"check": model_validator(mode="after")(check)},
-    )
+        if self.quote is not None and (not self.quote.strip() or self.quote != self.quote.strip()):
+            raise ValueError(f"quote {self.quote!r} is empty or has spaces at its ends")
+        return self
 
 
-SpanAnnotation = _span_model(load_taxonomy())
+def _alternatives(values: tuple[str, ...]) -> str:
+    """Pydantic's wording for a closed list, so every 'not valid' message reads alike."""
+    quoted = [repr(v) for v in values]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
 class ArticleAnnotations(Strict):
@@ -150,20 +161,44 @@ class ArticleAnnotations(Strict):
     spans: list[SpanAnnotation] = Field(default_factory=list)  # type: ignore[valid-type]
 
 
+ANNOTATOR_KINDS = ("person", "model", "rules")
+REVIEW_KINDS = ("full", "sample", "none")
+
+
 class AnnotationFile(Strict):
-    """``annotations.yaml``: the spans of every article of one incident, and who made them."""
+    """``annotations.yaml``: the spans of every article of one incident, who made them and how they were checked.
+
+    ``gold`` means an annotator (a person or a language-model annotation agent, as
+    ``annotator_kind`` says) decided every span by reading the text under the guidelines;
+    ``silver`` means rules suggested them and nobody has read them. ``review`` says what
+    happened next: ``full`` (a second reader read every span of this incident), ``sample`` (the
+    batch holding this incident was checked by reading a sample; this one may not have been
+    read), ``none``.
+    """
 
     incident_id: str = Field(pattern=ID_PATTERN)
     status: Literal[LABEL_SOURCES]  # type: ignore[valid-type]
     annotator: str = Field(description="Who or what produced the labels.")
-    reviewer: str | None = Field(default=None, description="Who reviewed them (required for gold).")
+    annotator_kind: Literal[ANNOTATOR_KINDS] = Field(  # type: ignore[valid-type]
+        description="person, model (a language-model annotation agent) or rules (a suggester: silver only)."
+    )
+    reviewer: str | None = Field(default=None, description="Who reviewed the labels, if anyone.")
+    review: Literal[REVIEW_KINDS] = Field(  # type: ignore[valid-type]
+        description="full (every span re-read), sample (the batch was checked by a sample), none."
+    )
     guideline_version: str
     articles: list[ArticleAnnotations]
 
     @model_validator(mode="after")
-    def _gold_is_reviewed(self) -> AnnotationFile:
-        if self.status == "gold" and not self.reviewer:
-            raise ValueError("status gold needs a reviewer: gold means a person reviewed the labels")
+    def _status_matches_provenance(self) -> AnnotationFile:
+        if self.status == "gold" and self.annotator_kind == "rules":
+            raise ValueError("status gold needs an annotator who read the text (annotator_kind person or model); rules only suggest (silver)")
+        if self.status == "silver" and self.annotator_kind != "rules":
+            raise ValueError("status silver is for labels suggested by rules (annotator_kind rules); labels decided by reading are gold")
+        if self.review != "none" and not self.reviewer:
+            raise ValueError(f"review {self.review!r} needs a reviewer: who read them")
+        if self.review == "none" and self.reviewer:
+            raise ValueError("a reviewer is named but review is 'none': say full or sample")
         return self
 
 
@@ -182,10 +217,22 @@ def _without_line(schema: Any) -> Any:
     return cleaned
 
 
-def json_schemas() -> dict[str, str]:
+def _with_label_enums(schema: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
+    """List the taxonomy's elements and types in the span schema (the model checks them at run time)."""
+    span = schema.get("$defs", {}).get("SpanAnnotation")
+    if span:
+        span["properties"]["element"]["enum"] = list(taxonomy.elements)
+        span["properties"]["type"]["enum"] = sorted({t for ts in taxonomy.types_by_element.values() for t in ts})
+    return schema
+
+
+def json_schemas(taxonomy: Taxonomy | None = None) -> dict[str, str]:
     """The JSON Schemas of the seed files, as the text committed under ``schemas/``."""
+    taxonomy = taxonomy or load_taxonomy()
     return {
-        f"{name}.schema.json": json.dumps(_without_line(model.model_json_schema(by_alias=False)), indent=2, sort_keys=True)
+        f"{name}.schema.json": json.dumps(
+            _with_label_enums(_without_line(model.model_json_schema(by_alias=False)), taxonomy), indent=2, sort_keys=True
+        )
         + "\n"
         for name, model in SEED_FILE_MODELS.items()
     }
@@ -245,12 +292,27 @@ def release_features(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
                 "summary": text,
                 "label_source": label_source,
                 "annotator": text,
+                "annotator_kind": text,
                 "reviewer": text,
+                "review": text,
                 "guideline_version": text,
                 "article_ids": List(text),
                 "elements": List(element),
                 "types": List(type_label),
                 "num_sentences": int32,
+                # The source's structured fields, where it has them (null elsewhere) ...
+                "organisation": text,
+                "sector": text,
+                "jurisdiction": text,
+                "authority": text,
+                "outcome": text,
+                "fine": text,
+                "severity": text,
+                "data_types": List(text),
+                "records_affected": Value("int64"),
+                "url": text,
+                "scope_category": text,
+                "source_fields": text,  # ... and all of them as the source gave them (JSON)
                 "duplicate_of": text,
                 "covered_entity": text,
                 "covered_entity_type": text,
@@ -266,6 +328,7 @@ def release_features(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
             {
                 "article_id": text,
                 "incident_id": text,
+                "source": text,
                 "title": text,
                 "publisher": text,
                 "url": text,
@@ -275,7 +338,9 @@ def release_features(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
                 "original_language": text,
                 "machine_translated": boolean,
                 "license": text,
+                "attribution": text,
                 "redistributable": boolean,
+                "commercial_use": boolean,
                 "text": text,
                 "raw_sha256": text,
                 "normalizer_version": text,

@@ -6,8 +6,6 @@ what is valid, so ``validate`` can list them all at once.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,20 +13,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .atomic import stage_file, write_atomic  # noqa: F401 - re-exported for the seed writers
+from .project import UserError
 from .schema import AnnotationFile, IncidentMeta
 
-SEEDS_DIR = Path("seeds")
-INCIDENTS_DIR = SEEDS_DIR / "incidents"
-HHS_DIR = SEEDS_DIR / "hhs-ocr"
-HHS_CSV = HHS_DIR / "breach_report_archive.csv"
-HHS_ANNOTATIONS_DIR = HHS_DIR / "annotations"
-HHS_AGREEMENT_DIR = HHS_DIR / "agreement"
 INCIDENT_FILE = "incident.yaml"
 ANNOTATION_FILE = "annotations.yaml"
 
 
-@dataclass(frozen=True)
-class SeedError(Exception):
+@dataclass  # not frozen: Python sets __traceback__ on an exception as it passes through a `with`
+class SeedError(UserError):
     """A problem in a seed file, located as precisely as we can."""
 
     path: Path
@@ -40,7 +34,7 @@ class SeedError(Exception):
         return f"{where}: {self.message}"
 
 
-class SeedErrors(Exception):
+class SeedErrors(UserError):
     """Several problems found at once (``validate`` lists all of them)."""
 
     def __init__(self, errors: list[SeedError]):
@@ -48,8 +42,11 @@ class SeedErrors(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that records each mapping's line as ``__line__`` (1-based)."""
+class _LineLoader(yaml.CSafeLoader):
+    """A YAML loader that records each mapping's line as ``__line__`` (1-based).
+
+    Built on libyaml's parser (``CSafeLoader``): the 683 OCR files parse in 0.2 s, not 1.5 s.
+    """
 
 
 def _construct_mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -80,7 +77,7 @@ def load_yaml(path: Path) -> Any:
     """YAML with ``__line__`` on every mapping; a syntax error names file and line."""
     text = read_text_file(path)
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a CSafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -125,54 +122,85 @@ def load_annotations(path: Path) -> AnnotationFile:
     return parse_model(path, AnnotationFile)
 
 
-def leading_comments(text: str) -> str:
-    """The comment block at the top of a YAML file, kept when the file is rewritten."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line + "\n")
-    return "".join(lines)
+def _round_trip_yaml() -> Any:
+    """ruamel.yaml in round-trip mode: comments and key order of an edited file survive a rewrite."""
+    from ruamel.yaml import YAML
+
+    handler = YAML(typ="rt")
+    handler.width = 10_000  # one span a line, however long its quote
+    handler.indent(mapping=2, sequence=4, offset=2)
+    return handler
 
 
-def dump_annotations(annotations: AnnotationFile) -> str:
-    """YAML text of an annotation file, one span per line (easy to review in a diff)."""
-    lines = [
-        f"incident_id: {annotations.incident_id}",
-        f"status: {annotations.status}",
-        f"annotator: {yaml.safe_dump(annotations.annotator, width=1000).strip().removesuffix('...').strip()}",
-    ]
-    if annotations.reviewer:
-        lines.append(f"reviewer: {yaml.safe_dump(annotations.reviewer, width=1000).strip().removesuffix('...').strip()}")
-    lines += [f"guideline_version: '{annotations.guideline_version}'", "articles:"]
+def dump_annotations(annotations: AnnotationFile, previous_text: str | None = None, header: str = "") -> str:
+    """YAML text of an annotation file, one span per line (easy to review in a diff).
+
+    With ``previous_text`` (the file being replaced), its comments are kept; a new file starts
+    with ``header`` (comment lines). Values that
+    would read back as another type (an id ``2024``, a version ``1.0``) are quoted.
+
+    >>> from privacy_incidents.schema import AnnotationFile
+    >>> print(dump_annotations(AnnotationFile(incident_id="2024", status="silver", annotator="rules_v1",
+    ...     annotator_kind="rules", review="none", guideline_version="1.0", articles=[])), end="")
+    incident_id: '2024'
+    status: silver
+    annotator: rules_v1
+    annotator_kind: rules
+    review: none
+    guideline_version: '1.0'
+    articles: []
+    """
+    import io
+
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    handler = _round_trip_yaml()
+    document = handler.load(previous_text) if previous_text else None
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap()
+    fields = annotations.model_dump(mode="json", exclude={"articles"}, exclude_none=True)
+    for key in [k for k in document if k not in fields and k != "articles"]:
+        del document[key]
+    for key, value in fields.items():
+        document[key] = value
+    articles = CommentedSeq()
     for article in annotations.articles:
-        lines.append(f"  - article_id: {article.article_id}")
-        if not article.spans:
-            lines.append("    spans: []")
-            continue
-        lines.append("    spans:")
+        spans = CommentedSeq()
         for span in article.spans:
-            fields = span.model_dump(exclude_none=True)
-            flow = yaml.safe_dump(fields, default_flow_style=True, sort_keys=False, width=10_000, allow_unicode=True)
-            lines.append(f"      - {flow.strip()}")
-    return "\n".join(lines) + "\n"
+            flow = CommentedMap(span.model_dump(exclude_none=True))
+            flow.fa.set_flow_style()
+            spans.append(flow)
+        articles.append(CommentedMap(article_id=article.article_id, spans=spans))
+    document["articles"] = articles
+    order = [*fields, "articles"]
+    for key in sorted(document, key=order.index):  # a fixed key order, whatever the old file had
+        document.move_to_end(key)
+    stream = io.StringIO()
+    handler.dump(document, stream)
+    return ("" if previous_text else header) + stream.getvalue()
 
 
-def stage_file(target: Path, text: str) -> Path:
-    """Write ``text`` to a hidden temporary file beside ``target``, so a rename puts it in place at once."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Suffix .tmp, not .yaml: a build globbing the folder must not pick up a staged file.
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-        stream.write(text)
-    os.chmod(name, 0o644)  # mkstemp makes it private; seed and task files are for everyone to read
-    return Path(name)
+def dump_incident(meta: IncidentMeta, previous_text: str | None = None, header: str = "") -> str:
+    """YAML text of an ``incident.yaml``; with ``previous_text`` its comments are kept, a new file starts with ``header``."""
+    import io
 
+    from ruamel.yaml.comments import CommentedMap
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: readers never see half a file."""
-    temporary = stage_file(path, text)
-    try:
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    handler = _round_trip_yaml()
+    document = handler.load(previous_text) if previous_text else None
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap()
+    data = meta.model_dump(mode="json", exclude_none=True)
+    # False is the default of these flags: leave them out unless set, as a person would write the file.
+    data["articles"] = [
+        {k: v for k, v in a.items() if v is not False or k == "redistributable"} for a in data["articles"]
+    ]
+    for key in [k for k in document if k not in data]:
+        del document[key]
+    for key, value in data.items():
+        document[key] = value
+    for key in sorted(document, key=list(data).index):
+        document.move_to_end(key)
+    stream = io.StringIO()
+    handler.dump(document, stream)
+    return ("" if previous_text else header) + stream.getvalue()

@@ -1,8 +1,10 @@
 """Clean text -> sentences with character offsets (pure): ``text[start:end] == sentence``.
 
-Paragraphs (separated by blank lines) are split first, whatever the segmenter, so a headline
-or a list item never glues onto the next sentence. Within a paragraph pySBD decides: it was
-the most accurate segmenter measured on hard English boundaries (see ``benchmarks/``).
+Paragraphs are split first — at every line break: the normaliser leaves line breaks only
+between paragraphs — so a headline or a list item never glues onto the next sentence. Within a
+paragraph pySBD decides: it was the most accurate segmenter measured on hard English
+boundaries. A piece pySBD returns with no letter or digit (a lone closing quote, ``###``) is
+joined to the sentence before it, never a sentence of its own.
 
 >>> [(s.start, s.end) for s in segment("He left. She stayed.\\n\\nNew paragraph")]
 [(0, 8), (9, 20), (22, 35)]
@@ -10,13 +12,17 @@ the most accurate segmenter measured on hard English boundaries (see ``benchmark
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pysbd
 
-SEGMENTER_VERSION = "pysbd-0.3.4+paragraphs-1"
+SEGMENTER_VERSION = "pysbd-0.3.4+paragraphs-2"
 PARAGRAPH = re.compile(r"[^\n]+")
 
 
@@ -32,21 +38,37 @@ def _pysbd() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+class SegmentationError(ValueError):
+    """pySBD returned a piece that is not in the paragraph: offsets cannot be exact, so stop."""
+
+
+def _find_piece(paragraph: str, piece: str, cursor: int) -> tuple[int, int]:
+    """Where ``piece`` starts and ends in ``paragraph`` from ``cursor``; white space may differ."""
+    start = paragraph.find(piece, cursor)
+    if start >= 0:
+        return start, start + len(piece)
+    loose = re.compile(r"\s+".join(re.escape(word) for word in piece.split()))
+    match = loose.search(paragraph, cursor)
+    if match is None:
+        raise SegmentationError(f"the segmenter returned {piece[:60]!r}, which is not in the paragraph {paragraph[:60]!r}...")
+    return match.start(), match.end()
+
+
 def _locate(paragraph: str, offset: int, pieces: list[str]) -> list[Sentence]:
     """Turn pySBD's pieces into exact offsets by walking the paragraph left to right."""
-    sentences, cursor = [], 0
+    spans: list[tuple[int, int]] = []
+    cursor = 0
     for piece in pieces:
         stripped = piece.strip()
         if not stripped:
             continue
-        start = paragraph.find(stripped, cursor)
-        if start < 0:  # pySBD altered the text: fall back to the rest of the paragraph
-            start = cursor + len(paragraph[cursor:]) - len(paragraph[cursor:].lstrip())
-            stripped = paragraph[start:].rstrip()
-        end = start + len(stripped)
-        sentences.append(Sentence(offset + start, offset + end, stripped))
+        start, end = _find_piece(paragraph, stripped, cursor)
+        if spans and not any(char.isalnum() for char in stripped):
+            spans[-1] = (spans[-1][0], end)  # a lone quote or mark closes the sentence before it
+        else:
+            spans.append((start, end))
         cursor = end
-    return sentences
+    return [Sentence(offset + start, offset + end, paragraph[start:end]) for start, end in spans]
 
 
 def segment(text: str) -> list[Sentence]:
@@ -57,3 +79,40 @@ def segment(text: str) -> list[Sentence]:
         if paragraph.strip():
             sentences.extend(_locate(paragraph, match.start(), _pysbd().segment(paragraph)))
     return sentences
+
+
+class SegmentCache:
+    """Sentence offsets of texts segmented before, keyed by a hash of the text and the segmenter version.
+
+    A rebuild segments only new or changed texts (pySBD is the slow stage). The cache is a
+    convenience under ``.cache/`` (not committed): the release is the same with or without it.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.offsets: dict[str, list[list[int]]] = {}
+        self.changed = False
+        if path and path.exists():
+            try:
+                self.offsets = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                self.offsets = {}  # a damaged cache is only a slower build
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{SEGMENTER_VERSION}\0{text}".encode()).hexdigest()[:32]
+
+    def segment(self, text: str) -> list[Sentence]:
+        key = self.key(text)
+        if key not in self.offsets:
+            self.offsets[key] = [[s.start, s.end] for s in segment(text)]
+            self.changed = True
+        return [Sentence(start, end, text[start:end]) for start, end in self.offsets[key]]
+
+    def save(self) -> None:
+        if not (self.path and self.changed):
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(self.offsets, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, self.path)

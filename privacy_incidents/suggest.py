@@ -17,9 +17,10 @@ from pathlib import Path
 import yaml
 
 from .align import Span, find_all
-from .schema import GUIDELINE_VERSION, PROJECT_ROOT, AnnotationFile, ArticleAnnotations, SpanAnnotation, load_taxonomy
+from .project import active
+from .schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation, load_taxonomy
 
-RULES_PATH = PROJECT_ROOT / "baselines" / "rules_v1.yaml"
+RULES_FILE = "rules_v1.yaml"
 SILVER_ANNOTATOR = "rules_v1 suggester (not reviewed)"
 
 
@@ -29,10 +30,16 @@ class Rules:
     patterns: tuple[tuple[str, str, re.Pattern[str]], ...]  # (element, type, compiled)
 
 
+def load_rules(path: Path | None = None) -> Rules:
+    """The active project's rules_v1 (or the rule file ``path``), compiled once per file version."""
+    path = (path or active().baselines / RULES_FILE).resolve()
+    return _rules_at(path, path.stat().st_mtime_ns)
+
+
 @cache
-def load_rules(path: Path = RULES_PATH) -> Rules:
+def _rules_at(path: Path, modified_ns: int) -> Rules:
     """Compile the rule file; an unknown element or type is an error naming the valid ones."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     taxonomy = load_taxonomy()
     compiled = []
     for element, by_type in raw["patterns"].items():
@@ -80,6 +87,8 @@ def silver_annotations(incident_id: str, articles: list[tuple[str, str]]) -> Ann
         incident_id=incident_id,
         status="silver",
         annotator=SILVER_ANNOTATOR,
+        annotator_kind="rules",
+        review="none",
         guideline_version=GUIDELINE_VERSION,
         articles=[
             ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(text, suggest_spans(text, rules)))

@@ -7,13 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from privacy_incidents.schema import PROJECT_ROOT
 
 # The release must load with no network: make any attempt to reach the Hub an error.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 
+# The clone these tests belong to (the suite always runs from a clone).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEED_INCIDENT = "bytedance-tiktok-journalists-2022"
 
 
@@ -22,6 +24,10 @@ def copy_project(target: Path, with_hhs: bool = False) -> Path:
     for folder in ("schemas", "cards", "baselines"):
         shutil.copytree(PROJECT_ROOT / folder, target / folder, ignore=shutil.ignore_patterns("results"))
     shutil.copytree(PROJECT_ROOT / "seeds" / "incidents", target / "seeds" / "incidents")
+    # The registry of the copy lists only the sources copied.
+    sources = yaml.safe_load((PROJECT_ROOT / "seeds" / "sources.yaml").read_text(encoding="utf-8"))
+    kept = [s for s in sources if s["folder"] in (("incidents", "hhs-ocr") if with_hhs else ("incidents",))]
+    (target / "seeds" / "sources.yaml").write_text(yaml.safe_dump(kept, sort_keys=False), encoding="utf-8")
     if with_hhs:
         shutil.copytree(PROJECT_ROOT / "seeds" / "hhs-ocr", target / "seeds" / "hhs-ocr")
     return target

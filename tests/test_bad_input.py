@@ -131,9 +131,10 @@ def test_all_problems_are_listed_at_once(project, seed_folder, capsys):
 
 
 def placed_spans(project: Path) -> dict[str, list]:
-    from privacy_incidents.build import _annotation_spans, collect_folder_incident
+    from privacy_incidents.build import annotation_spans, attach_annotations
+    from privacy_incidents.sources.folders import read_folder
 
-    return _annotation_spans(collect_folder_incident(project / "seeds" / "incidents" / SEED_INCIDENT))
+    return annotation_spans(attach_annotations(read_folder(project / "seeds" / "incidents" / SEED_INCIDENT, "news")))
 
 
 def test_fix_repairs_only_what_cannot_change_a_span(project, seed_folder, capsys):

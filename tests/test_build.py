@@ -7,7 +7,9 @@ from pathlib import Path
 
 from privacy_incidents.build import build_to
 from privacy_incidents.cli import main
-from privacy_incidents.schema import PROJECT_ROOT, json_schemas
+from privacy_incidents.schema import json_schemas
+
+from .conftest import PROJECT_ROOT
 
 
 def digests(folder: Path) -> dict[str, str]:

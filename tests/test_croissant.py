@@ -22,6 +22,7 @@ import pytest
 from mlcroissant._src.core.context import Context, CroissantVersion
 from mlcroissant._src.core.rdf import make_context
 
+from .conftest import PROJECT_ROOT
 from privacy_incidents.build import parquet_path
 from privacy_incidents.croissant import (
     CONTEXT,
@@ -34,7 +35,7 @@ from privacy_incidents.croissant import (
     render,
     write_croissant,
 )
-from privacy_incidents.schema import CONFIGS, PROJECT_ROOT, SPLITS, release_features
+from privacy_incidents.schema import CONFIGS, SPLITS, release_features
 
 DATASET = PROJECT_ROOT / "dataset"
 FACTS = {

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import PROJECT_ROOT
 from privacy_incidents.baselines import baseline_names, evaluate_baseline, load_model, read_split
 from privacy_incidents.cli import main
 from privacy_incidents.evaluate import multilabel_scores
-from privacy_incidents.schema import PROJECT_ROOT
 
 DATASET = PROJECT_ROOT / "dataset"
 RESULTS = PROJECT_ROOT / "baselines" / "results"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from privacy_incidents.align import Span, place_spans
-from privacy_incidents.build import _annotation_spans, collect, make_rows
+from privacy_incidents.build import annotation_spans, collect, make_rows
 from privacy_incidents import labelstudio
 from privacy_incidents.labelstudio import (
     config_path,
@@ -26,7 +26,7 @@ from privacy_incidents.labelstudio import (
 from privacy_incidents.schema import GUIDELINE_VERSION, load_taxonomy
 from privacy_incidents.seedfiles import SeedError, SeedErrors, load_annotations
 
-from .conftest import SEED_INCIDENT
+from .conftest import PROJECT_ROOT, SEED_INCIDENT
 
 FIRST, SECOND = "000_8076d5bb2484816b", "002_9ed64316b2d10b74"
 REVIEWER = "Ada Reviewer"
@@ -137,13 +137,13 @@ def seed_bytes(project: Path) -> dict[str, bytes]:
 
 
 def current_spans(project: Path) -> dict[str, list[Span]]:
-    incidents, _ = collect(project)
+    incidents = collect(project).incidents
     (incident,) = [i for i in incidents if i.incident_id == SEED_INCIDENT]
-    return _annotation_spans(incident)
+    return annotation_spans(incident)
 
 
 def texts(project: Path) -> dict[str, str]:
-    incidents, _ = collect(project)
+    incidents = collect(project).incidents
     (incident,) = [i for i in incidents if i.incident_id == SEED_INCIDENT]
     return {a.article_id: a.normalized.text for a in incident.articles}
 
@@ -209,7 +209,7 @@ def test_unedited_round_trip_keeps_every_span(project, seed_folder):
     written = import_label_studio(project, write_export(project, submit(export_tasks(project))), reviewer=REVIEWER)
     assert written == [seed_folder / "annotations.yaml"]
     assert current_spans(project) == before
-    make_rows(collect(project)[0])  # the project still builds
+    make_rows(collect(project).incidents)  # the project still builds
 
 
 def test_edited_round_trip_writes_exactly_the_reviewed_spans(project, seed_folder):
@@ -232,8 +232,9 @@ def test_edited_round_trip_writes_exactly_the_reviewed_spans(project, seed_folde
 
     assert written == [seed_folder / "annotations.yaml"]
     saved = load_annotations(written[0])
-    assert (saved.status, saved.reviewer, saved.guideline_version) == ("gold", REVIEWER, GUIDELINE_VERSION)
-    assert REVIEWER in saved.annotator
+    # The labels were gold (decided by a model annotator): the import records a full second reading.
+    assert (saved.status, saved.reviewer, saved.review, saved.guideline_version) == ("gold", REVIEWER, "full", GUIDELINE_VERSION)
+    assert (saved.annotator_kind, saved.annotator) == ("model", load_annotations(PROJECT_ROOT / "seeds" / "incidents" / SEED_INCIDENT / "annotations.yaml").annotator)
     article_texts = texts(project)
     for article in saved.articles:
         spans, problems = place_spans(article_texts[article.article_id], article.spans)
@@ -326,7 +327,7 @@ def test_a_file_that_would_lose_a_span_is_not_written(project, monkeypatch):
     """The written file is reparsed and resolved before it replaces the seed file."""
     dump = labelstudio.dump_annotations
     monkeypatch.setattr(
-        labelstudio, "dump_annotations", lambda file: "".join(line + "\n" for line in dump(file).splitlines() if "quote: saw," not in line)
+        labelstudio, "dump_annotations", lambda file, *args, **kwargs: "".join(line + "\n" for line in dump(file, *args, **kwargs).splitlines() if "quote: saw," not in line)
     )
     message = refused(project, submit(export_tasks(project)), names_export=False)
     assert "annotations.yaml" in message and FIRST in message and "does not resolve to the reviewed spans" in message

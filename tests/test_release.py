@@ -7,8 +7,9 @@ import pytest
 import yaml
 from datasets import ClassLabel, load_dataset
 
+from .conftest import PROJECT_ROOT
 from privacy_incidents.build import parquet_path
-from privacy_incidents.schema import CONFIGS, PROJECT_ROOT, SPLITS, load_taxonomy, release_features
+from privacy_incidents.schema import CONFIGS, SPLITS, load_taxonomy, release_features
 
 DATASET = PROJECT_ROOT / "dataset"
 

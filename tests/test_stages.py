@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import PROJECT_ROOT
 from privacy_incidents.align import AlignmentError, resolve_spans
 from privacy_incidents.normalize import normalize
-from privacy_incidents.schema import PROJECT_ROOT, SpanAnnotation
+from privacy_incidents.schema import SpanAnnotation
 from privacy_incidents.segment import segment
 from privacy_incidents.splits import assign_split, unit_interval
 

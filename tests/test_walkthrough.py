@@ -46,7 +46,9 @@ def test_add_review_validate_build_evaluate(tmp_path, capsys):
     (tmp_path / "export.json").write_text(json.dumps(exported), encoding="utf-8")
     run(project, "import", "label-studio", str(tmp_path / "export.json"), "--reviewer", "Ada Reviewer")
     annotations = yaml.safe_load((project / "seeds" / "incidents" / INCIDENT / "annotations.yaml").read_text(encoding="utf-8"))
-    assert (annotations["status"], annotations["reviewer"]) == ("gold", "Ada Reviewer")
+    # Suggestions corrected by a person become that person's annotation (nobody else read it).
+    assert (annotations["status"], annotations["annotator_kind"], annotations["review"]) == ("gold", "person", "none")
+    assert annotations["annotator"].startswith("Ada Reviewer")
     quotes = {span["quote"] for span in annotations["articles"][0]["spans"]}
     assert "300 patients" in quotes and "snooped" not in quotes
 

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..normalize import text_key
+from ..seedfiles import SeedError, SeedErrors
+from . import IncidentInput, SourceRead, annotation_file, licence_meta, make_article
+
+CSV_FILE = "breach_report_archive.csv"
 
 COLUMNS = (
     "name_of_covered_entity",
@@ -71,11 +75,13 @@ def _clean_field(value: str) -> str | None:
 
 
 def _iter_rows(path: Path) -> Iterator[tuple[int, int, list[str]]]:
+    if not path.exists():
+        raise SeedError(path, "file not found: the OCR archive is kept here unchanged (see PROVENANCE.md)")
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
-        header = next(reader)
+        header = next(reader, [])
         if tuple(header) != COLUMNS:
-            raise ValueError(f"{path}: header {header} is not the expected {list(COLUMNS)}")
+            raise SeedError(path, f"header {header} is not the expected {list(COLUMNS)}", 1)
         for record_number, row in enumerate(reader, start=1):
             yield record_number, reader.line_num, row
 
@@ -108,3 +114,70 @@ def read_archive(path: Path) -> tuple[list[OcrRecord], list[RowProblem]]:
             )
         )
     return records, problems
+
+
+def _split_list(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+
+
+def _count(value: str | None, path: Path, line: int) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SeedError(path, f"individuals_affected {value!r} is not a whole number (or empty, or \\N for unknown)", line) from None
+
+
+def incident_of(record: OcrRecord, path: Path, folder: Path) -> IncidentInput:
+    fields = record.fields
+    title = f"HHS OCR breach report: {fields['name_of_covered_entity']}"
+    meta = licence_meta(
+        title=title, publisher=PUBLISHER, url=URL, retrieved=RETRIEVED, license=LICENSE,
+        attribution="US Department of Health and Human Services, Office for Civil Rights, breach portal",
+        redistributable=True, commercial_use=True, notes=LICENSE_BASIS,
+    )
+    article = make_article(record.incident_id, record.narrative, meta, path)
+    # Repeat filings share the first filing's labels: the text, so the labels, are one.
+    label_id = record.duplicate_of or record.incident_id
+    return IncidentInput(
+        incident_id=record.incident_id,
+        source=SOURCE_ID,
+        title=title,
+        date=fields["breach_submission_date"],
+        summary="",
+        articles=[article],
+        annotation_path=annotation_file(folder, label_id),
+        split_group=label_id,
+        labels_from=record.duplicate_of,
+        extra={
+            "duplicate_of": record.duplicate_of,
+            "organisation": fields["name_of_covered_entity"],
+            "covered_entity": fields["name_of_covered_entity"],
+            "covered_entity_type": fields["covered_entity_type"],
+            "sector": "health",
+            "jurisdiction": "United States" + (f" ({fields['state']})" if fields["state"] else ""),
+            "state": fields["state"],
+            "individuals_affected": _count(fields["individuals_affected"], path, record.line_number),
+            "records_affected": _count(fields["individuals_affected"], path, record.line_number),
+            "breach_submission_date": fields["breach_submission_date"],
+            "type_of_breach": _split_list(fields["type_of_breach"]),
+            "location_of_breached_information": _split_list(fields["location_of_breached_information"]),
+            "business_associate_present": fields["business_associate_present"] == "true",
+        },
+    )
+
+
+def read(source_id: str, folder: Path) -> SourceRead:
+    """Incidents of the archive; malformed rows are skipped with a warning (erratum E1)."""
+    path = folder / CSV_FILE
+    records, problems = read_archive(path)
+    incidents, errors = [], []
+    for record in records:
+        try:
+            incidents.append(incident_of(record, path, folder))
+        except SeedError as error:
+            errors.append(error)
+    if errors:
+        raise SeedErrors(errors)
+    return SourceRead(incidents, warnings=[f"{path}:{p.line_number}: {p.message} (skipped)" for p in problems])
