@@ -46,6 +46,8 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     root = tmp_path / "root"
     (root / "baselines").mkdir(parents=True)
     (root / "baselines" / "models").symlink_to(models)
+    (root / "baselines" / "tasks.yaml").symlink_to(PROJECT_ROOT / "baselines" / "tasks.yaml")
+    (root / "schemas").symlink_to(PROJECT_ROOT / "schemas")
     (root / "dataset").symlink_to(DATASET)
     preds = tmp_path / "preds.jsonl"
     assert main(["--root", str(root), "predict", "--baseline", "complement_nb_v1", "--input", str(texts), "--output", str(preds)]) == 0
