@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .project import UserError, activate
+from .project import UserError, using
 from .seedfiles import SeedError, SeedErrors
 
 
@@ -370,8 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.project = activate(args.root)
-        return args.handler(args)
+        with using(args.root) as project:  # the caller's project is back in place afterwards
+            args.project = project
+            return args.handler(args)
     except SeedErrors as errors:
         return _report(errors)
     except UserError as error:

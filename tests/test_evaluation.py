@@ -46,7 +46,8 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     root = tmp_path / "root"
     (root / "baselines").mkdir(parents=True)
     (root / "baselines" / "models").symlink_to(models)
-    (root / "baselines" / "tasks.yaml").symlink_to(PROJECT_ROOT / "baselines" / "tasks.yaml")
+    for name in ("tasks.yaml", "complement_nb_v1.yaml"):
+        (root / "baselines" / name).symlink_to(PROJECT_ROOT / "baselines" / name)
     (root / "schemas").symlink_to(PROJECT_ROOT / "schemas")
     (root / "dataset").symlink_to(DATASET)
     preds = tmp_path / "preds.jsonl"
