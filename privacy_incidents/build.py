@@ -479,13 +479,35 @@ def make_rows(
 # --- write (I/O) ------------------------------------------------------------------------------
 
 
+def _label_encoder(feature: Any) -> Callable[[Any], Any] | None:
+    """Names -> ClassLabel integers for a column (or a list column) of labels; None for other columns."""
+    from datasets import ClassLabel
+
+    inner = getattr(feature, "feature", None)
+    if isinstance(feature, ClassLabel):
+        index = {name: i for i, name in enumerate(feature.names)}
+        return lambda value: index[value]
+    if isinstance(inner, ClassLabel):
+        index = {name: i for i, name in enumerate(inner.names)}
+        return lambda values: [index[v] for v in values]
+    return None
+
+
 def encode_rows(config: str, rows: list[dict[str, Any]]) -> Any:
-    """A pyarrow Table with the config's HF features embedded; names become ClassLabel ints."""
+    """A pyarrow Table with the config's HF features embedded; names become ClassLabel ints.
+
+    Column by column (``Features.encode_example`` row by row took 15 s on the grown release);
+    pyarrow still checks every value against the schema.
+    """
     import pyarrow as pa
 
     features = release_features()[config]
-    encoded = [features.encode_example(row) for row in rows]
-    return pa.Table.from_pylist(encoded, schema=features.arrow_schema)
+    columns = {}
+    for name, feature in features.items():
+        values = [row[name] for row in rows]
+        encode = _label_encoder(feature)
+        columns[name] = [encode(v) for v in values] if encode else values
+    return pa.Table.from_pydict(columns, schema=features.arrow_schema)
 
 
 def write_parquet(table: Any, path: Path) -> None:

@@ -39,10 +39,20 @@ def _inline_text(token: Token) -> str:
     return "".join(parts).strip()
 
 
-def markdown_to_text(markdown: str) -> str:
-    """Plain text of a Markdown document, one paragraph per block, separated by blank lines."""
+def markdown_to_text(markdown: str, headings: bool = True) -> str:
+    """Plain text of a Markdown document, one paragraph per block, separated by blank lines.
+
+    ``headings=False`` leaves section headings out (a source whose headings are only structure,
+    such as "What Happened" or "Count II").
+    """
     paragraphs = []
+    in_heading = False
     for token in _parser().parse(markdown):
+        if token.type in ("heading_open", "heading_close"):
+            in_heading = token.type == "heading_open"
+            continue
+        if in_heading and not headings:
+            continue
         if token.type == "inline":
             text = _inline_text(token)
         elif token.type in ("code_block", "fence", "html_block"):

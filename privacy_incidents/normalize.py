@@ -172,7 +172,35 @@ def find_quality_flags(text: str) -> list[QualityFlag]:
     return sorted(flags, key=lambda f: (f.start, f.kind))
 
 
-PROFILES = ("plain", "markdown")
+PROFILES = ("plain", "markdown", "markdown_body", "html_fragment", "pdf_markdown")
+
+# Artefacts of PDF-to-Markdown conversion (court filings): whole lines to drop, and marks to strip.
+PDF_LINES = {
+    "pdf_page_header": re.compile(r"^\s*Case \d+:\d+-\w+-\d+\S*\s+Document\b.*$", re.MULTILINE),
+    "pdf_page_number": re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$", re.MULTILINE),
+    "pdf_docket_number": re.compile(r"\A\s*\d{7}\s*$", re.MULTILINE),
+}
+PDF_MARKS = {
+    "paragraph_number": re.compile(r"^(\s*)\*\*\d{1,3}\.\*\*\s*", re.MULTILINE),
+    "footnote_mark": re.compile(r"\[\^\d+\]|(?<=[a-z.,;:”\"’)])[\u00b9\u00b2\u00b3\u2070-\u2079]+"),
+}
+
+
+def _fix_pdf_artifacts(text: str, fixes: list[Fix]) -> str:
+    """Remove what the PDF's layout put into the text: page headers and numbers, paragraph numbers, footnote marks."""
+    for kind, pattern in {**PDF_LINES, **PDF_MARKS}.items():
+        found = pattern.findall(text)
+        if found:
+            fixes.append(Fix(kind, f"x{len(found)}"))
+            text = pattern.sub(lambda m: m.group(1) if kind == "paragraph_number" else "", text)
+    return text
+
+
+def _html_text(fragment: str) -> str:
+    """The text of an HTML fragment with lxml: tags dropped (links keep their words), entities decoded."""
+    import lxml.html
+
+    return lxml.html.fragment_fromstring(fragment, create_parent="div").text_content()
 
 
 def normalize(raw: str, profile: str = "plain") -> Normalized:
@@ -184,11 +212,18 @@ def normalize(raw: str, profile: str = "plain") -> Normalized:
     fixes: list[Fix] = []
     if profile not in PROFILES:
         raise ValueError(f"unknown normalisation profile {profile!r}; valid: {', '.join(PROFILES)}")
-    if profile == "markdown":
+    if profile == "pdf_markdown":
+        raw = _fix_pdf_artifacts(raw, fixes)
+    if profile in ("markdown", "markdown_body", "pdf_markdown"):
         from .markdown import markdown_to_text
 
-        raw = markdown_to_text(raw)
-        fixes.append(Fix("markdown", "parsed with markdown-it-py: emphasis, link targets and image marks dropped"))
+        keep_headings = profile == "markdown"
+        raw = markdown_to_text(raw, headings=keep_headings)
+        fixes.append(Fix("markdown", "parsed with markdown-it-py: emphasis, link targets and image marks dropped"
+                         + ("" if keep_headings else "; section headings dropped")))
+    if profile == "html_fragment":
+        raw = _html_text(raw)
+        fixes.append(Fix("html", "text of the HTML fragment (lxml): tags dropped, entities decoded"))
     text = _fix_encoding(raw, fixes)
     paragraphs = _split_paragraphs(text, fixes)
     paragraphs = _drop_boilerplate(paragraphs, fixes)

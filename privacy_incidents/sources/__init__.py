@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,11 @@ class ScopeDecision:
     decided_by: str
 
 
-SCOPE_REASONS = ("rights_request", "procedure", "advisory", "no_incident", "spam_list", "fabricated", "no_personal_data")
+SCOPE_REASONS = (
+    "rights_request", "procedure", "advisory", "no_incident", "spam_list", "fabricated", "no_personal_data",
+    # sections of a legal filing that state no incident element
+    "caption", "jurisdiction_parties", "law_definitions", "counts_relief",
+)
 SCOPE_CATEGORIES = ("breach", "misuse_of_access", "disclosure", "monitoring", "marketing", "unlawful_processing", "other")
 
 
@@ -169,7 +174,9 @@ def read_scope(folder: Path) -> dict[str, ScopeDecision]:
     if not path.exists():
         raise SeedError(path, "no scope decisions; every document of this source needs one (key, in_scope, category or reason, note, decided_by)")
     decisions: dict[str, ScopeDecision] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if not line.strip():
+            continue
         try:
             record = json.loads(line)
             decision = ScopeDecision(**record)
@@ -195,3 +202,22 @@ def decision_for(decisions: dict[str, ScopeDecision], key: str, path: Path) -> S
 
 def out_of_scope(source_id: str, decision: ScopeDecision, title: str) -> OutOfScope:
     return OutOfScope(source_id, decision.key, title, decision.reason or "", decision.note, decision.decided_by)
+
+
+def safe_id(prefix: str, key: str) -> str:
+    """An incident id from a source's own key: letters, digits, '-' and '_' only, at most 128 characters.
+
+    >>> safe_id("gdprhub", "AKI Estonia - 12.10.2023")
+    'gdprhub-AKI-Estonia-12-10-2023'
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "-", key).strip("-")
+    return f"{prefix}-{cleaned}"[:128].rstrip("-")
+
+
+def unique_ids(ids: list[str], path: Path) -> None:
+    """Two documents whose keys clean to one id would merge silently: refuse instead."""
+    seen: dict[str, int] = {}
+    for number, incident_id in enumerate(ids, start=1):
+        if incident_id in seen:
+            raise SeedError(path, f"entries {seen[incident_id]} and {number} both become incident id {incident_id!r}", number)
+        seen[incident_id] = number
