@@ -158,18 +158,22 @@ def dump_annotations(annotations: AnnotationFile) -> str:
     return "\n".join(lines) + "\n"
 
 
-def stage_file(target: Path, text: str) -> Path:
-    """Write ``text`` to a hidden temporary file beside ``target``, so a rename puts it in place at once."""
+def stage_file(target: Path, text: str | bytes) -> Path:
+    """Write ``text`` (or bytes) to a hidden temporary file beside ``target``, so a rename puts it in place at once."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # Suffix .tmp, not .yaml: a build globbing the folder must not pick up a staged file.
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-        stream.write(text)
+    if isinstance(text, bytes):  # model files
+        with os.fdopen(handle, "wb") as binary:
+            binary.write(text)
+    else:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
     os.chmod(name, 0o644)  # mkstemp makes it private; seed and task files are for everyone to read
     return Path(name)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write through a temporary file and a rename: readers never see half a file."""
     temporary = stage_file(path, text)
     try:

@@ -9,7 +9,7 @@ import pytest
 
 from privacy_incidents.baselines import baseline_names, evaluate_baseline, load_model, read_split
 from privacy_incidents.cli import main
-from privacy_incidents.evaluate import multilabel_scores
+from privacy_incidents.metrics import multilabel_scores
 from privacy_incidents.schema import PROJECT_ROOT
 
 DATASET = PROJECT_ROOT / "dataset"
@@ -58,8 +58,8 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
 
 def test_models_load_with_skops(fitted_models):
     models, _ = fitted_models
-    model = load_model("complement_nb_v1", "types", models)
-    assert model.predict(["The laptop was stolen from the employee's car."])[0]
+    model = load_model("complement_nb_v1", models)
+    assert model.predict(["The laptop was stolen from the employee's car."])["types"][0]
 
 
 @pytest.fixture
