@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from .benchmark_card import benchmark_facts, load_results, write_transfer_plot
 from .croissant import cite_as, load_rai
 from .normalize import NORMALIZER_VERSION
 from .plots import PLOT_PATHS, length_table, sentence_lengths, write_plots
@@ -135,6 +136,7 @@ def card_facts(
         "segmenter_version": SEGMENTER_VERSION,
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
+        "benchmark": benchmark_facts(results),
         "quality": quality,
         "left_out": left_out,
         "errata": yaml.safe_load((root / ERRATA).read_text(encoding="utf-8")),
@@ -167,6 +169,7 @@ def write_card_files(
     from .croissant import write_croissant
 
     write_plots(release, out)
+    write_transfer_plot(load_results(root / RESULTS_DIR), out)
     header = card_header(release, num_bytes)
     changelog = load_changelog(root / "schemas" / "labels.yaml")
     facts = {
