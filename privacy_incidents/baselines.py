@@ -6,7 +6,8 @@ ever scored, and only against gold labels (``label_source == "gold"``): silver l
 suggested by rules, so they are never an answer key nor training data.
 
 TF-IDF baselines share one vectoriser between the two sentence tasks and store it, with every
-task's linear head as plain arrays, in one skops file that loads with no trusted types at all.
+task's linear head as plain arrays, in one ``.npz`` file read with ``allow_pickle=False``: no
+code is loaded from a model file (skops would do too, but importing it costs seconds per run).
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ RESULTS_DIR = BASELINES_DIR / "results"
 MODELS_DIR = BASELINES_DIR / "models"
 NOT_BASELINES = ("tasks", "transfer")  # the other YAML files beside the baselines
 SPAN_KINDS = ("rules", "crf")
-MODEL_FORMAT = 2  # one skops file per TF-IDF baseline: vectoriser + every task's head
-TRUSTED_TYPES: list[str] = []  # the model files hold only builtins and numpy arrays
+MODEL_FORMAT = 2  # one .npz per TF-IDF baseline: vectoriser + every task's head
 
 
 def baseline_names(directory: Path = BASELINES_DIR) -> list[str]:
@@ -333,12 +333,17 @@ def chosen_parameters(model: Model) -> dict[str, Any]:
 
 
 def model_path(name: str, kind: str, directory: Path = MODELS_DIR) -> Path:
-    return directory / (f"{name}.crfsuite" if kind == "crf" else f"{name}.json" if kind == "majority" else f"{name}.skops")
+    return directory / (f"{name}.crfsuite" if kind == "crf" else f"{name}.json" if kind == "majority" else f"{name}.npz")
 
 
 def save_model(model: Model, directory: Path = MODELS_DIR) -> Path | None:
-    """Write the fitted model atomically; rules need no file."""
-    import skops.io as sio
+    """Write the fitted model atomically; rules need no file.
+
+    TF-IDF models are one ``.npz`` (numpy arrays only, read with ``allow_pickle=False``, so
+    loading runs no code from the file): the vocabulary, idf, and each task's weights, with the
+    labels and parameters as a JSON string.
+    """
+    import io
 
     path = model_path(model.name, model.kind, directory)
     if model.kind == "rules":
@@ -352,21 +357,20 @@ def save_model(model: Model, directory: Path = MODELS_DIR) -> Path | None:
         terms = np.empty(len(vectorizer.vocabulary_), dtype=object)
         for term, j in vectorizer.vocabulary_.items():
             terms[j] = term
-        saved = {
-            "format": MODEL_FORMAT,
-            "vectorizer": {"params": _plain(vectorizer.get_params()), "terms": terms.astype(str), "idf": vectorizer.idf_},
-            "heads": {
-                task: {"labels": head.labels, "coef": head.coef, "intercept": head.intercept, "params": head.params}
-                for task, head in model.heads.items()
-            },
-        }
-        write_atomic(path, sio.dumps(saved))
+        meta = {"format": MODEL_FORMAT, "vectorizer": _plain(vectorizer.get_params()),
+                "heads": {task: {"labels": head.labels, "params": head.params} for task, head in model.heads.items()}}
+        arrays = {"meta": np.array(json.dumps(meta)), "terms": terms.astype(str), "idf": vectorizer.idf_}
+        for task, head in model.heads.items():
+            arrays[f"{task}.coef"], arrays[f"{task}.intercept"] = head.coef, head.intercept
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        write_atomic(path, buffer.getvalue())
     return path
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
     """Vectoriser parameters that are plain data (the dtype is fixed, callables are never used)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items() if k != "dtype" and not callable(v)}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items() if k not in ("dtype", "vocabulary") and not callable(v)}
 
 
 def not_fitted(name: str, path: Path) -> EvaluationError:
@@ -392,22 +396,23 @@ def load_model(name: str, directory: Path = MODELS_DIR) -> Model:
 
 
 def _load_tfidf(name: str, path: Path) -> Model:
-    import skops.io as sio
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    refit = f"refit with `privacy-incidents evaluate --baseline {name}`"
     try:
-        saved = sio.loads(path.read_bytes(), trusted=TRUSTED_TYPES)
-    except Exception as problem:  # skops refuses untrusted types; an old or damaged file fails too
-        raise EvaluationError(f"{path}: cannot load ({type(problem).__name__}: {str(problem)[:200]}); refit with "
-                              f"`privacy-incidents evaluate --baseline {name}`") from None
-    if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
-        raise EvaluationError(f"{path}: a model file of an older format; refit with `privacy-incidents evaluate --baseline {name}`")
-    params = dict(saved["vectorizer"]["params"])
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = {key: saved[key] for key in saved.files}
+        meta = json.loads(str(arrays["meta"]))
+    except Exception as problem:  # not a zip, a missing array, an object array: all mean "not our model"
+        raise EvaluationError(f"{path}: cannot load ({type(problem).__name__}: {str(problem)[:200]}); {refit}") from None
+    if meta.get("format") != MODEL_FORMAT:
+        raise EvaluationError(f"{path}: a model file of another format; {refit}")
+    params = dict(meta["vectorizer"])
     params["ngram_range"] = tuple(params["ngram_range"])
-    terms = saved["vectorizer"]["terms"]
-    vectorizer = TfidfVectorizer(dtype=np.float64, **(params | {"vocabulary": dict(zip(terms.tolist(), range(len(terms))))}))
-    vectorizer.idf_ = saved["vectorizer"]["idf"]  # sets the vocabulary too: ready to transform
-    heads = {task: Head(h["labels"], h["coef"], h["intercept"], h["params"]) for task, h in saved["heads"].items()}
+    terms = arrays["terms"].tolist()
+    vectorizer = TfidfVectorizer(dtype=np.float64, **(params | {"vocabulary": dict(zip(terms, range(len(terms))))}))
+    vectorizer.idf_ = arrays["idf"]  # sets the vocabulary too: ready to transform
+    heads = {task: Head(h["labels"], arrays[f"{task}.coef"], arrays[f"{task}.intercept"], h["params"]) for task, h in meta["heads"].items()}
     return Model(name, "sklearn", heads=heads, vectorizer=vectorizer)
 
 

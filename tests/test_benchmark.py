@@ -190,7 +190,7 @@ def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path)
     model = fit(load_baseline("tfidf_svm_v1"), data["train"], data["validation"])
     models = tmp_path / "models"
     path = save_model(model, models)
-    assert sorted(p.name for p in models.iterdir()) == ["tfidf_svm_v1.skops"]  # one file, nothing left half-written
+    assert sorted(p.name for p in models.iterdir()) == ["tfidf_svm_v1.npz"]  # one file, nothing left half-written
     loaded = load_model("tfidf_svm_v1", models)
     assert loaded.predict(data["test"].texts) == model.predict(data["test"].texts)
     path.write_bytes(b"not a model")

@@ -56,7 +56,7 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     assert (scored["main_value"], scored["ci95"], scored["micro_f1"]) == (expected["main_value"], expected["ci95"], expected["micro_f1"])
 
 
-def test_models_load_with_skops(fitted_models):
+def test_models_load_from_their_file(fitted_models):
     models, _ = fitted_models
     model = load_model("complement_nb_v1", models)
     assert model.predict(["The laptop was stolen from the employee's car."])["types"][0]
