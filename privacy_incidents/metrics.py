@@ -16,7 +16,7 @@ Two macro averages are reported:
 
 >>> scores = multilabel_scores([{"a"}, {"a", "b"}, set()], [{"a"}, {"a"}, {"b"}], ["a", "b", "c"])
 >>> scores["micro_f1"], scores["macro_f1"], scores["macro_f1_all_labels"], scores["per_label"]["b"]["recall"]
-(0.6667, 0.4, 0.6, 0.0)
+(0.6667, 0.5, 0.6667, 0.0)
 """
 
 from __future__ import annotations
