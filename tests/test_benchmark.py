@@ -248,3 +248,41 @@ def test_score_outside_a_project_is_a_message(tmp_path, capsys):
     predictions.write_text("")
     code, _, err = run(capsys, "--root", str(tmp_path), "score", "--predictions", str(predictions))
     assert code == 1 and err.startswith("error: ") and "no release here" in err
+
+
+PAGE = """<!doctype html><html><head><title>Clinic fires nurse</title></head><body><nav>Home | News</nav><article>
+<h1>Clinic fires nurse who snooped on records</h1>
+<p>A nurse at Example Clinic viewed the medical records of 300 patients, the clinic said on Monday.</p>
+<p>The clinic fired the employee and notified the affected individuals.</p></article><footer>(c) Example News</footer></body></html>
+"""
+
+
+def _results(root: Path, name: str, types: float, spans: float | None) -> None:
+    scores = {"types": {"test": {"main_value": types}}} | ({"spans": {"test": {"main_value": spans}}} if spans is not None else {})
+    (root / "baselines" / "results").mkdir(parents=True, exist_ok=True)
+    (root / "baselines" / "results" / f"{name}.json").write_text(json.dumps({"baseline": name, "scores": scores}))
+
+
+def test_extract_a_saved_page_with_exact_offsets(root_with_models, tmp_path, capsys):
+    _results(root_with_models, "complement_nb_v1", 0.6, None)
+    _results(root_with_models, "rules_v1", 0.4, 0.5)
+    page = tmp_path / "page.html"
+    page.write_text(PAGE)
+    out = tmp_path / "record.json"
+    code, _, err = run(capsys, "--root", str(root_with_models), "extract", str(page), "--output", str(out))
+    assert code == 0, err
+    record = json.loads(out.read_text())
+    assert record["baselines"] == {"sentences": "complement_nb_v1", "spans": "rules_v1"}
+    assert "<nav>" not in record["text"] and "Home | News" not in record["text"]
+    assert all(record["text"][s["start"]:s["end"]] == s["text"] for s in record["sentences"] + record["spans"])
+    found = {(s["text"], s["element"], s["type"]) for s in record["spans"]}
+    assert ("nurse", "actor", "insider_employee") in found and ("medical records", "data_accessed", "health") in found
+
+
+def test_extract_without_fitted_models_names_the_command(root_with_models, tmp_path, capsys):
+    _results(root_with_models, "tfidf_svm_v1", 0.6, None)
+    _results(root_with_models, "rules_v1", 0.4, 0.5)
+    page = tmp_path / "page.md"
+    page.write_text("A nurse viewed the records.\n")
+    code, _, err = run(capsys, "--root", str(root_with_models), "extract", str(page))
+    assert code == 1 and "privacy-incidents evaluate --baseline tfidf_svm_v1" in err
