@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from privacy_incidents import baselines as bl  # noqa: E402
 from privacy_incidents.build import build_to, collect, make_rows  # noqa: E402
-from privacy_incidents.evaluate import _indicator, task_labels  # noqa: E402
+from privacy_incidents.evaluate import task_labels  # noqa: E402
+from privacy_incidents.metrics import indicator as _indicator  # noqa: E402
 
 
 def timed(label: str, function, *args):

@@ -15,11 +15,12 @@ from typing import Any
 import jinja2
 import yaml
 
+from .benchmark_card import benchmark_facts, load_results, write_transfer_plot
 from .croissant import cite_as, load_rai
 from .layout import parquet_path, splits_with_rows
 from .normalize import NORMALIZER_VERSION
 from .plots import PLOT_PATHS, length_table, sentence_lengths, write_plots
-from .project import Project, using
+from .project import Project, active, using
 from .schema import CONFIGS, DEFAULT_CONFIG, GUIDELINE_VERSION, SPLITS, load_changelog, load_taxonomy, release_features
 from .segment import SEGMENTER_VERSION
 
@@ -148,7 +149,7 @@ def card_facts(
     type_counts = Counter(r["type"] for r in spans)
     sentence_type_counts = Counter(t for r in sentences for t in r["types"])
     flags = Counter(f for r in sentences for f in r["quality_flags"])
-    results = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(project.results.glob("*.json"))] if project.results.exists() else []
+    results = load_results(project.results)
     out_of_scope = Counter((o.source, o.reason) for o in collected.out_of_scope) if collected else Counter()
     return {
         "taxonomy": taxonomy,
@@ -177,6 +178,7 @@ def card_facts(
         "segmenter_version": SEGMENTER_VERSION,
         "guideline_version": GUIDELINE_VERSION,
         "results": results,
+        "benchmark": benchmark_facts(results),
         "quality": quality,
         "variant": variant,
         "out_of_scope": sorted((source, reason, n) for (source, reason), n in out_of_scope.items()),
@@ -213,6 +215,7 @@ def write_card_files(
 
     with using(root):
         write_plots(release, out)
+        write_transfer_plot(load_results(active().results), out)
         header = card_header(release, num_bytes)
         facts = {
             "version": load_taxonomy().version,

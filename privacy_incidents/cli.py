@@ -111,86 +111,82 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    import time
+
     from .baselines import baseline_names, evaluate_baseline, write_results
     from .build import log
+    from .evaluate import EvaluationError
 
-    names = baseline_names() if args.all else [args.baseline]
-    for name in names:
-        try:
-            result = evaluate_baseline(name, _root(args) / "dataset", _root(args) / "baselines" / "models")
-        except (FileNotFoundError, ValueError) as error:  # no such baseline, or a split missing
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        path = write_results(result, _root(args) / "baselines" / "results")
-        main = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
-        log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main.items()) + f" -> {path}")
+    root = _root(args)
+    try:
+        names = baseline_names(root / "baselines") if args.all else [args.baseline]
+        for name in names:
+            started = time.perf_counter()
+            result = evaluate_baseline(name, root / "dataset", root / "baselines" / "models")
+            path = write_results(result, root / "baselines" / "results")
+            main = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
+            log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main.items())
+                + f" -> {path} ({time.perf_counter() - started:.1f} s)")
+    except EvaluationError as error:  # no such baseline, no release, a split missing
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
-def _read_texts(path: Path) -> tuple[list[str], list[str]]:
-    """Texts (and ids, defaulting to line or row numbers) from JSONL or Parquet."""
-    from .evaluate import json_lines
-
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path).to_pydict()
-        if "text" not in table:
-            raise ValueError(f"{path}: no 'text' column; columns: {', '.join(table)}")
-        texts = [str(t) for t in table["text"]]
-        ids = [str(i) for i in table.get("id", range(1, len(texts) + 1))]
-        return ids, texts
-    ids, texts = [], []
-    for number, record in json_lines(path):
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise ValueError(f"{path}:{number}: each line needs a 'text' string (and may have an 'id')")
-        ids.append(str(record.get("id", number)))
-        texts.append(record["text"])
-    return ids, texts
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
-    import json
-
-    from .baselines import SENTENCE_TASKS, load_model
+    from .baselines import load_model
+    from .evaluate import EvaluationError
+    from .predict import predict_file
 
     try:
-        ids, texts = _read_texts(Path(args.input))
-        models = {task: load_model(args.baseline, task, _root(args) / "baselines" / "models") for task in SENTENCE_TASKS}
-    except (ValueError, FileNotFoundError) as error:
+        model = load_model(args.baseline, _root(args) / "baselines" / "models")
+        count, id_source = predict_file(model, Path(args.input), Path(args.output))
+    except EvaluationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    predictions = {task: model.predict(texts) for task, model in models.items()}
-    order = {task: list(models[task].labels) for task in models}
-    lines = [
-        json.dumps({"id": i, "sentence_id": i, **{task: [l for l in order[task] if l in predictions[task][n]] for task in models}})
-        for n, i in enumerate(ids)
-    ]
-    Path(args.output).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    print(f"wrote {len(lines)} predictions to {args.output}")
+    print(f"wrote {count} predictions to {args.output} (ids from {id_source})")
     return 0
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     import json
 
-    from .baselines import incident_reference, read_split
-    from .evaluate import PredictionsError, Reference, load_tasks, read_predictions, score_task
+    from .baselines import score_file
+    from .evaluate import EvaluationError
 
-    data = read_split(_root(args) / "dataset", args.split)
-    task = load_tasks()[args.task]
-    if task["unit"] == "incident":
-        reference, _ = incident_reference(data, [set() for _ in data.texts])
-    else:
-        reference = Reference(data.sentence_ids, data.labels[task["labels"]], data.incident_ids)
     try:
-        predictions = read_predictions(Path(args.predictions), args.task, reference)
-    except PredictionsError as error:
+        scores = score_file(_root(args) / "dataset", Path(args.predictions), args.task, args.split)
+    except EvaluationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    scores = score_task(args.task, reference.gold, predictions, reference.groups)
-    summary = {k: scores[k] for k in ("main_score", "main_value", "ci95", "macro_f1", "micro_f1", "n", "incidents")}
-    print(json.dumps(scores if args.full else summary, indent=1))
+    keys = ("main_score", "main_value", "ci95", "macro_f1", "macro_f1_all_labels", "micro_f1", "overlap", "n", "incidents", "scored_on")
+    print(json.dumps(scores if args.full else {k: scores[k] for k in keys if k in scores}, indent=1))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    import json
+
+    from .evaluate import EvaluationError
+    from .extract import extract_file
+
+    try:
+        record = extract_file(_root(args), Path(args.article))
+    except (EvaluationError, SeedError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+    if args.output:
+        from .atomic import write_atomic
+
+        out = Path(args.output)
+        if not out.parent.is_dir():
+            print(f"error: {out}: the folder {out.parent} does not exist", file=sys.stderr)
+            return 1
+        write_atomic(out, text)
+        print(f"wrote {out}: {len(record['sentences'])} sentences, {len(record['spans'])} spans")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -275,8 +271,11 @@ EXAMPLES = {
         "examples:\n  privacy-incidents score --predictions preds.jsonl                 # task elements, split test\n"
         "  privacy-incidents score --predictions preds.jsonl --task types --split validation\n"
         "predictions: one JSON object a line, {\"sentence_id\": ..., \"elements\": [...]} or \"types\": [...];\n"
-        "for --task incident: {\"incident_id\": ..., \"types\": [...]}. Every item of the split must appear once."
+        "for --task incident: {\"incident_id\": ..., \"types\": [...]}; for --task spans: {\"sentence_id\": ...,\n"
+        "\"spans\": [{\"start\": 0, \"end\": 5, \"element\": \"actor\", \"type\": \"insider_employee\"}]} (offsets into the sentence).\n"
+        "Every gold item of the split must appear once; silver sentences may appear and are not scored."
     ),
+    "extract": "examples:\n  privacy-incidents extract saved-page.html --output record.json\n  privacy-incidents extract article.md",
     "suggest": "examples:\n  privacy-incidents suggest article.txt     # one JSON span a line",
     "export": (
         "examples:\n  privacy-incidents export label-studio --incident clinic-snooping-2024 --out review.json\n"
@@ -335,9 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", required=True, help="predictions JSONL to write")
     score = verb("score", cmd_score, "Score a predictions file against the release.")
     score.add_argument("--predictions", required=True)
-    score.add_argument("--task", default="elements", choices=["elements", "types", "incident"])
+    score.add_argument("--task", default="elements", choices=["elements", "types", "incident", "spans"])
     score.add_argument("--split", default="test", choices=["train", "validation", "test"])
     score.add_argument("--full", action="store_true", help="print per-label scores too")
+    extract = verb("extract", cmd_extract, "Turn an article (.txt, .md, saved .html) into an incident record with the best baselines.")
+    extract.add_argument("article", help="the article file")
+    extract.add_argument("--output", help="the record JSON to write (default: print it)")
     suggest = verb("suggest", cmd_suggest, "Suggest typed spans for an article with the rules_v1 suggester.")
     suggest.add_argument("file")
     new = verb("new", cmd_new, "Add an incident from a text, Markdown or saved HTML file, with suggested (silver) labels.")

@@ -1,13 +1,9 @@
-"""Metrics and the scorer for anyone's predictions (pure, but for reading files at the edges).
+"""The benchmark's tasks and the scorer for anyone's predictions (pure, but for reading files at the edges).
 
 Scores are per label (precision, recall, F1, support), micro and macro averages, and a 95%
-bootstrap interval of the main score that resamples whole incidents with a fixed seed.
-
->>> gold = [{"a"}, {"a", "b"}, set()]
->>> pred = [{"a"}, {"a"}, {"b"}]
->>> scores = multilabel_scores(gold, pred, ["a", "b"])
->>> scores["micro_f1"], scores["per_label"]["b"]["recall"]
-(0.6667, 0.0)
+bootstrap interval of the main score that resamples whole incidents with a fixed seed (see
+``metrics``). Only labels decided by reading (``label_source == "gold"``) are an answer key:
+the caller passes gold items only, and ``score`` drops silver sentences before scoring.
 """
 
 from __future__ import annotations
@@ -19,16 +15,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
+from .metrics import bootstrap_interval, multilabel_scores
 from .project import active
 from .schema import load_taxonomy
 
 TASKS_FILE = "tasks.yaml"
-BOOTSTRAP_SAMPLES = 1000
-BOOTSTRAP_SEED = 20221222
-DIGITS = 4
+SENTENCE_TASKS = ("elements", "types")
+
+
+class EvaluationError(ValueError):
+    """A known problem in evaluating, predicting or scoring; the message says what and what is valid."""
+
+
+class PredictionsError(EvaluationError):
+    """A predictions file that cannot be scored; the message names the file and line."""
 
 
 def load_tasks(path: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -47,86 +49,8 @@ def task_labels(task: str) -> tuple[str, ...]:
     return taxonomy.elements if load_tasks()[task]["labels"] == "elements" else taxonomy.type_names
 
 
-def _indicator(label_sets: list[set[str]], labels: list[str]) -> np.ndarray:
-    """A 0/1 matrix (items x labels) of label sets."""
-    index = {label: j for j, label in enumerate(labels)}
-    matrix = np.zeros((len(label_sets), len(labels)), dtype=bool)
-    for i, label_set in enumerate(label_sets):
-        for label in label_set:
-            if label in index:
-                matrix[i, index[label]] = True
-    return matrix
-
-
-def _counts(gold: list[set[str]], pred: list[set[str]], labels: list[str]) -> np.ndarray:
-    """Per item and label: true positives, false positives, false negatives — shape (n, L, 3)."""
-    g, p = _indicator(gold, labels), _indicator(pred, labels)
-    return np.stack([g & p, p & ~g, g & ~p], axis=-1).astype(np.int64)
-
-
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    denominator = 2 * tp + fp + fn
-    return np.divide(2 * tp, denominator, out=np.zeros(tp.shape, dtype=float), where=denominator > 0)
-
-
-def _summary(totals: np.ndarray, labels: list[str]) -> dict[str, Any]:
-    tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2]
-    support = tp + fn
-    scored = support > 0  # macro averages run over labels present in the gold of this split
-    per_label = {}
-    for j, label in enumerate(labels):
-        precision = tp[j] / (tp[j] + fp[j]) if tp[j] + fp[j] else 0.0
-        recall = tp[j] / support[j] if support[j] else 0.0
-        per_label[label] = {
-            "precision": round(float(precision), DIGITS),
-            "recall": round(float(recall), DIGITS),
-            "f1": round(float(_f1(tp[j : j + 1], fp[j : j + 1], fn[j : j + 1])[0]), DIGITS),
-            "support": int(support[j]),
-            "predicted": int(tp[j] + fp[j]),
-        }
-    macro = float(_f1(tp, fp, fn)[scored].mean()) if scored.any() else 0.0
-    micro = float(_f1(tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True))[0])
-    micro_p = tp.sum() / (tp.sum() + fp.sum()) if tp.sum() + fp.sum() else 0.0
-    micro_r = tp.sum() / (tp.sum() + fn.sum()) if tp.sum() + fn.sum() else 0.0
-    return {
-        "macro_f1": round(macro, DIGITS),
-        "micro_f1": round(micro, DIGITS),
-        "micro_precision": round(float(micro_p), DIGITS),
-        "micro_recall": round(float(micro_r), DIGITS),
-        "labels_with_support": int(scored.sum()),
-        "per_label": per_label,
-    }
-
-
-def multilabel_scores(gold: list[set[str]], pred: list[set[str]], labels: list[str]) -> dict[str, Any]:
-    return _summary(_counts(gold, pred, labels).sum(axis=0), list(labels))
-
-
-def bootstrap_interval(
-    gold: list[set[str]], pred: list[set[str]], groups: list[str], labels: list[str], score: str
-) -> tuple[float, float]:
-    """95% interval of ``score`` over resamples of whole groups (incidents), fixed seed."""
-    counts = _counts(gold, pred, list(labels))
-    names = sorted(set(groups))
-    index = {name: i for i, name in enumerate(names)}
-    per_group = np.zeros((len(names), len(labels), 3), dtype=np.int64)
-    np.add.at(per_group, [index[g] for g in groups], counts)
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    values = []
-    for _ in range(BOOTSTRAP_SAMPLES):
-        totals = per_group[rng.integers(0, len(names), len(names))].sum(axis=0)
-        tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2]
-        if score == "micro_f1":
-            values.append(float(_f1(tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True))[0]))
-        else:
-            scored = (tp + fn) > 0
-            values.append(float(_f1(tp, fp, fn)[scored].mean()) if scored.any() else 0.0)
-    low, high = np.percentile(values, [2.5, 97.5])
-    return round(float(low), DIGITS), round(float(high), DIGITS)
-
-
 def score_task(task: str, gold: list[set[str]], pred: list[set[str]], groups: list[str]) -> dict[str, Any]:
-    """Everything reported for one task on one split, main score first."""
+    """Everything reported for one label-set task on one set of items, main score first."""
     labels = list(task_labels(task))
     main = load_tasks()[task]["main_score"]
     scores = multilabel_scores(gold, pred, labels)
@@ -143,20 +67,22 @@ def score_task(task: str, gold: list[set[str]], pred: list[set[str]], groups: li
 # --- the scorer for users' predictions ---------------------------------------------------------
 
 
-class PredictionsError(ValueError):
-    """A predictions file that cannot be scored; the message says where and what is valid."""
-
-
 @dataclass(frozen=True)
 class Reference:
-    """What a split holds for a task: item ids, gold label sets, and the incident of each item."""
+    """What a split holds for a task: item ids, gold answers, and the incident of each item.
+
+    ``ignored`` are ids of the split that are not scored (silver sentences): a prediction for
+    one is accepted and left out, so a file predicting the whole split scores as it should.
+    """
 
     ids: list[str]
-    gold: list[set[str]]
+    gold: list[Any]
     groups: list[str]
+    ignored: frozenset[str] = frozenset()
+    texts: list[str] | None = None  # the sentences, for checking predicted span offsets
 
 
-def json_lines(path: Path, error: type[ValueError] = ValueError) -> Iterator[tuple[int, Any]]:
+def json_lines(path: Path, error: type[ValueError] = EvaluationError) -> Iterator[tuple[int, Any]]:
     """(line number, parsed object) of a JSONL file, skipping blank lines; ``error`` names the bad line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -171,27 +97,34 @@ def json_lines(path: Path, error: type[ValueError] = ValueError) -> Iterator[tup
             raise error(f"{path}:{number}: not valid JSON ({problem.msg})") from None
 
 
-def read_predictions(path: Path, task: str, reference: Reference) -> list[set[str]]:
-    """Predictions aligned to ``reference.ids``; every problem is an error, never a silent score."""
-    key = "incident_id" if load_tasks()[task]["unit"] == "incident" else "sentence_id"
-    field = load_tasks()[task]["labels"]
-    valid = set(task_labels(task))
-    wanted = set(reference.ids)
-    found: dict[str, set[str]] = {}
+def read_predictions(path: Path, task: str, reference: Reference) -> list[Any]:
+    """Predictions aligned to ``reference.ids``; every problem is an error, never a silent score.
+
+    Label-set tasks give a list of label names per item; ``spans`` gives a list of
+    ``{"start", "end", "element", "type"}`` with offsets into the sentence text.
+    """
+    spec = load_tasks()[task]
+    key = "incident_id" if spec["unit"] == "incident" else "sentence_id"
+    field = "spans" if task == "spans" else spec["labels"]
+    position = {item: i for i, item in enumerate(reference.ids)}
+    wanted = set(position)
+    found: dict[str, Any] = {}
     for number, record in json_lines(path, PredictionsError):
+        where = f"{path}:{number}"
         if not isinstance(record, dict) or key not in record or field not in record:
-            raise PredictionsError(f"{path}:{number}: each line needs {key!r} and {field!r} (a list of labels); got {json.dumps(record)[:80]}")
-        item, labels = record[key], record[field]
-        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-            raise PredictionsError(f"{path}:{number}: {field!r} must be a list of label names")
-        unknown = sorted(set(labels) - valid)
-        if unknown:
-            raise PredictionsError(f"{path}:{number}: unknown label(s) {unknown}; valid: {', '.join(sorted(valid))}")
-        if item not in wanted:
-            raise PredictionsError(f"{path}:{number}: {key} {item!r} is not in the scored split")
+            raise PredictionsError(f"{where}: each line needs {key!r} and {field!r}; got {json.dumps(record)[:80]}")
+        item = record[key]
+        if item not in wanted and item not in reference.ignored:
+            raise PredictionsError(f"{where}: {key} {item!r} is not in the scored split")
         if item in found:
-            raise PredictionsError(f"{path}:{number}: {key} {item!r} predicted twice")
-        found[item] = set(labels)
+            raise PredictionsError(f"{where}: {key} {item!r} predicted twice")
+        if task == "spans":
+            from .spans import parse_spans
+
+            text = reference.texts[position[item]] if reference.texts is not None and item in position else None
+            found[item] = parse_spans(record[field], where, text)
+        else:
+            found[item] = _parse_labels(record[field], field, task, where)
     missing = [i for i in reference.ids if i not in found]
     if missing:
         raise PredictionsError(
@@ -199,3 +132,13 @@ def read_predictions(path: Path, task: str, reference: Reference) -> list[set[st
             f"(first: {missing[:3]}); predict every item, an empty list for none"
         )
     return [found[i] for i in reference.ids]
+
+
+def _parse_labels(labels: Any, field: str, task: str, where: str) -> set[str]:
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise PredictionsError(f"{where}: {field!r} must be a list of label names")
+    valid = set(task_labels(task))
+    unknown = sorted(set(labels) - valid)
+    if unknown:
+        raise PredictionsError(f"{where}: unknown label(s) {unknown}; valid: {', '.join(sorted(valid))}")
+    return set(labels)

@@ -37,7 +37,9 @@ BREACH_TYPE_ACTIONS = {
 
 
 def _overlaps(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end
+    from .spans import overlapping
+
+    return overlapping(a.start, a.end, b.start, b.end)
 
 
 @dataclass(frozen=True)

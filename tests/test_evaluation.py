@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT_ROOT
 from privacy_incidents.baselines import baseline_names, evaluate_baseline, load_model, read_split
 from privacy_incidents.cli import main
-from privacy_incidents.evaluate import multilabel_scores
+from privacy_incidents.metrics import multilabel_scores
 
 DATASET = PROJECT_ROOT / "dataset"
 RESULTS = PROJECT_ROOT / "baselines" / "results"
@@ -46,9 +45,6 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     root = tmp_path / "root"
     (root / "baselines").mkdir(parents=True)
     (root / "baselines" / "models").symlink_to(models)
-    for name in ("tasks.yaml", "complement_nb_v1.yaml"):
-        (root / "baselines" / name).symlink_to(PROJECT_ROOT / "baselines" / name)
-    (root / "schemas").symlink_to(PROJECT_ROOT / "schemas")
     (root / "dataset").symlink_to(DATASET)
     preds = tmp_path / "preds.jsonl"
     assert main(["--root", str(root), "predict", "--baseline", "complement_nb_v1", "--input", str(texts), "--output", str(preds)]) == 0
@@ -59,10 +55,10 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     assert (scored["main_value"], scored["ci95"], scored["micro_f1"]) == (expected["main_value"], expected["ci95"], expected["micro_f1"])
 
 
-def test_models_load_with_skops(fitted_models):
+def test_models_load_from_their_file(fitted_models):
     models, _ = fitted_models
-    model = load_model("complement_nb_v1", "types", models)
-    assert model.predict(["The laptop was stolen from the employee's car."])[0]
+    model = load_model("complement_nb_v1", models)
+    assert model.predict(["The laptop was stolen from the employee's car."])["types"][0]
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""Predict throughput of the whole `privacy-incidents predict` command, and `evaluate --all` time.
+
+    .venv/bin/python benchmarks/predict_speed.py            # predict figures (needs fitted models)
+    .venv/bin/python benchmarks/predict_speed.py --evaluate # also time `evaluate --all` (refits everything)
+
+Inputs are the release's sentences (train + validation + test) repeated to each size, written as
+JSONL; each figure is the wall time of one command in a fresh process (loading included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from privacy_incidents.baselines import read_split  # noqa: E402
+
+COMMAND = [str(ROOT / ".venv" / "bin" / "privacy-incidents"), "--root", str(ROOT)]
+
+
+def timed_command(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(COMMAND + args, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--evaluate", action="store_true")
+    parser.add_argument("--sizes", default="4478,20000,100000")
+    args = parser.parse_args()
+    texts = [t for split in ("train", "validation", "test") for t in read_split(ROOT / "dataset", split).texts]
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in (int(s) for s in args.sizes.split(",")):
+            data = Path(scratch) / f"in-{size}.jsonl"
+            rows = (texts * (size // len(texts) + 1))[:size]
+            data.write_text("".join(json.dumps({"id": f"s{i}", "text": t}) + "\n" for i, t in enumerate(rows)))
+            for baseline in ("tfidf_svm_v1", "tfidf_logreg_v1", "crf_v1"):
+                if baseline == "crf_v1" and size > 20000:
+                    continue
+                seconds = timed_command(["predict", "--baseline", baseline, "--input", str(data), "--output", str(Path(scratch) / "out.jsonl")])
+                print(f"predict {baseline:<16} {size:>7,} sentences {seconds:6.2f} s  {size / seconds:>9,.0f} sentences/s", flush=True)
+    if args.evaluate:
+        seconds = timed_command(["evaluate", "--all"])
+        print(f"evaluate --all (transfer included) {seconds:6.1f} s")
+
+
+if __name__ == "__main__":
+    main()

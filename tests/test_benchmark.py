@@ -1,0 +1,288 @@
+"""The benchmark side: gold-only scoring, spans task, per-source and transfer, errors, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from privacy_incidents.baselines import (
+    evaluate_baseline,
+    fit,
+    load_baseline,
+    load_model,
+    read_split,
+    release_fingerprint,
+    save_model,
+    score_file,
+)
+from privacy_incidents.cli import main
+from privacy_incidents.evaluate import EvaluationError, PredictionsError
+from privacy_incidents.metrics import bootstrap_interval, f1_from_counts, multilabel_scores
+from privacy_incidents.spans import bio_tags, score_spans, spans_from_tags, tokens
+from privacy_incidents.transfer import eligible_sources, run_transfer
+
+from .synthetic import write_release
+
+SPLITS_ONE_SOURCE = {"train": {"ocr": 12}, "validation": {"ocr": 4}, "test": {"ocr": 6}}
+
+
+@pytest.fixture
+def silver_release(tmp_path: Path) -> Path:
+    """One source; two test incidents and one train incident are silver."""
+    silver = {"test": {"ocr-test-0000", "ocr-test-0001"}, "train": {"ocr-train-0000"}}
+    return write_release(tmp_path / "dataset", SPLITS_ONE_SOURCE, silver)
+
+
+def test_silver_is_neither_trained_on_nor_scored(silver_release):
+    result = evaluate_baseline("rules_v1", silver_release, None, transfer=False)
+    test = result["scores"]["types"]["test"]
+    assert test["n"] == 4 * 3 and test["incidents"] == 4  # 6 test incidents of 3 sentences, 2 silver
+    assert result["release"]["sentences"]["test"] == {"gold": 12, "silver": 6}
+    assert result["release"]["sentences"]["train"] == {"gold": 33, "silver": 3}
+    assert "33 gold sentences of train (3 silver left out)" in result["trained_on"]
+    assert result["scores"]["spans"]["test"]["incidents"] == 4
+
+
+def test_score_ignores_silver_sentences(silver_release, tmp_path):
+    test = read_split(silver_release, "test")
+    # a perfect answer for gold sentences, nonsense for silver ones: the score stays 1.0
+    lines = [{"sentence_id": i, "types": sorted(t) if s == "gold" else ["actor:unknown"]}
+             for i, t, s in zip(test.sentence_ids, test.labels["types"], test.label_sources)]
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    scores = score_file(silver_release, path, "types", "test")
+    assert scores["main_value"] == 1.0 and scores["n"] == 12 and "6 silver not scored" in scores["scored_on"]
+    # leaving the silver sentences out is fine too; leaving a gold one out is not
+    gold_only = [line for line, s in zip(lines, test.label_sources) if s == "gold"]
+    path.write_text("".join(json.dumps(line) + "\n" for line in gold_only[1:]))
+    with pytest.raises(PredictionsError, match="1 of 12"):
+        score_file(silver_release, path, "types", "test")
+
+
+def test_fingerprint_changes_with_the_release(silver_release):
+    before = release_fingerprint(silver_release)
+    assert before == release_fingerprint(silver_release)
+    write_release(silver_release, {"test": {"ocr": 7}})
+    assert release_fingerprint(silver_release) != before
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+def test_count_f1_equals_sklearn_and_bootstrap_brackets_it():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(1)
+    labels = ["a", "b", "c", "d"]
+    gold = [set(np.array(labels)[rng.random(4) < 0.4]) for _ in range(200)]
+    pred = [set(np.array(labels)[rng.random(4) < 0.4]) | (g if rng.random() < 0.5 else set()) for g in gold]
+    groups = [f"i{n // 3}" for n in range(200)]
+    scores = multilabel_scores(gold, pred, labels)
+    from privacy_incidents.metrics import indicator
+
+    y, p = indicator(gold, labels), indicator(pred, labels)
+    assert scores["micro_f1"] == round(f1_score(y, p, average="micro"), 4)
+    tp, fp, fn = (y & p).sum(0), (p & ~y).sum(0), (y & ~p).sum(0)
+    assert np.allclose(f1_from_counts(tp, fp, fn), f1_score(y, p, average=None))
+    low, high = bootstrap_interval(gold, pred, groups, labels, "macro_f1")
+    assert low < scores["macro_f1"] < high
+
+
+def test_macro_over_all_labels_counts_absent_labels_as_they_should():
+    both_absent = multilabel_scores([{"a"}], [{"a"}], ["a", "b"])
+    wrongly_predicted = multilabel_scores([{"a"}], [{"a", "b"}], ["a", "b"])
+    assert both_absent["macro_f1"] == 1.0 and both_absent["macro_f1_all_labels"] == 1.0
+    assert wrongly_predicted["macro_f1"] == 1.0 and wrongly_predicted["macro_f1_all_labels"] == 0.5
+
+
+# --- spans ---------------------------------------------------------------------------------------
+
+
+def test_span_scores_exact_and_overlap():
+    gold = [{(0, 5, "actor:unknown"), (10, 20, "data_accessed:health")}]
+    pred = [{(0, 5, "actor:unknown"), (12, 20, "data_accessed:health"), (30, 35, "action:theft")}]
+    scores = score_spans(gold, pred, ["i"], ["actor:unknown", "data_accessed:health", "action:theft"])
+    assert scores["micro_precision"] == round(1 / 3, 4) and scores["micro_recall"] == 0.5
+    assert scores["overlap"] == {"precision": round(2 / 3, 4), "recall": 1.0, "f1": 0.8}
+
+
+def test_bio_round_trip_keeps_offsets():
+    text = "Hackers stole names and Social Security numbers."
+    offsets = tokens(text)
+    spans = {(0, 7, "actor:criminal_hacker"), (24, 47, "data_accessed:government_id")}
+    found = {(s, e, label) for s, e, label, _ in spans_from_tags(offsets, bio_tags(offsets, spans))}
+    assert found == spans
+
+
+@pytest.fixture
+def spans_file(silver_release, tmp_path):
+    def write(records):
+        path = tmp_path / "spans.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        return path
+
+    return write
+
+
+def test_perfect_spans_score_one(silver_release, spans_file):
+    test = read_split(silver_release, "test").gold()
+    records = [{"sentence_id": i, "spans": [{"start": s, "end": e, "element": l.split(":")[0], "type": l.split(":")[1]} for s, e, l in spans]}
+               for i, spans in zip(test.sentence_ids, test.spans)]
+    scores = score_file(silver_release, spans_file(records), "spans", "test")
+    assert scores["main_value"] == 1.0 and scores["overlap"]["f1"] == 1.0 and scores["main_score"] == "micro_f1"
+
+
+@pytest.mark.parametrize("span, message", [
+    ({"start": 0, "end": 999, "element": "actor", "type": "unknown"}, "offsets 0-999 outside the sentence"),
+    ({"start": 0, "end": 3, "element": "actor", "type": "health"}, "unknown type 'health' of actor"),
+    ({"start": 0, "end": 3, "element": "victim", "type": "x"}, "unknown element 'victim'"),
+    ({"start": "0", "end": 3, "element": "actor", "type": "unknown"}, "'start' and 'end' must be integers"),
+    ({"start": 0, "end": 3}, "needs 'start', 'end', 'element' and 'type'"),
+])
+def test_bad_spans_are_named(silver_release, spans_file, span, message):
+    test = read_split(silver_release, "test").gold()
+    records = [{"sentence_id": i, "spans": []} for i in test.sentence_ids]
+    records[2]["spans"] = [span]
+    with pytest.raises(PredictionsError, match=f"spans.jsonl:3: span 1: {message}"):
+        score_file(silver_release, spans_file(records), "spans", "test")
+
+
+# --- per source and transfer ---------------------------------------------------------------------
+
+FOUR_SOURCES = {
+    "train": {"ocr": 20, "news": 10, "hibp": 10, "adba": 10, "tiny": 3},
+    "validation": {"ocr": 4, "news": 4},
+    "test": {"ocr": 8, "news": 6, "hibp": 6, "adba": 6, "tiny": 2},
+}
+
+
+def test_transfer_matrix_on_many_sources(tmp_path):
+    dataset = write_release(tmp_path / "dataset", FOUR_SOURCES)
+    data = {split: read_split(dataset, split).gold() for split in ("train", "validation", "test")}
+    assert eligible_sources(data["test"], 6) == ["adba", "hibp", "news", "ocr"]
+    spec = load_baseline("complement_nb_v1")
+    protocol = {"name": "t", "version": 1, "min_test_incidents": 6, "tasks": ["elements", "types"]}
+    result = run_transfer(spec, data, {"elements": {"alpha": 0.3}, "types": {"alpha": 0.3}}, protocol=protocol)
+    assert set(result["leave_one_out"]) == {"adba", "hibp", "news", "ocr"}
+    held = result["leave_one_out"]["news"]["types"]
+    assert held["train_sentences"] == 3 * (20 + 10 + 10 + 3) and held["test_incidents"] == 6
+    assert set(result["alone"]) == {"adba", "hibp", "news", "ocr"}
+    assert all(set(row) == {"adba", "hibp", "news", "ocr"} for row in result["alone"].values())
+    assert result["alone"]["ocr"]["news"]["types"]["train_sentences"] == 60
+
+
+def test_per_source_scores_are_reported(tmp_path):
+    dataset = write_release(tmp_path / "dataset", {"train": {"ocr": 8}, "validation": {"ocr": 2}, "test": {"ocr": 4, "news": 3}})
+    result = evaluate_baseline("rules_v1", dataset, None, transfer=False)
+    by_source = result["scores"]["types"]["test"]["by_source"]
+    assert set(by_source) == {"news", "ocr"} and by_source["news"]["incidents"] == 3 and by_source["ocr"]["n"] == 12
+    assert "overlap" in result["scores"]["spans"]["test"]["by_source"]["news"]
+
+
+# --- models, predict, errors ---------------------------------------------------------------------
+
+
+def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path):
+    data = {s: read_split(silver_release, s).gold() for s in ("train", "validation", "test")}
+    model = fit(load_baseline("tfidf_svm_v1"), data["train"], data["validation"])
+    models = tmp_path / "models"
+    path = save_model(model, models)
+    assert sorted(p.name for p in models.iterdir()) == ["tfidf_svm_v1.npz"]  # one file, nothing left half-written
+    loaded = load_model("tfidf_svm_v1", models)
+    assert loaded.predict(data["test"].texts) == model.predict(data["test"].texts)
+    path.write_bytes(b"not a model")
+    with pytest.raises(EvaluationError, match="cannot load"):
+        load_model("tfidf_svm_v1", models)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def root_with_models(silver_release, tmp_path):
+    root = silver_release.parent
+    data = {s: read_split(silver_release, s).gold() for s in ("train", "validation")}
+    save_model(fit(load_baseline("complement_nb_v1"), data["train"], data["validation"]), root / "baselines" / "models")
+    return root
+
+
+def test_predict_reads_sentence_id_from_release_parquet(root_with_models, tmp_path, capsys):
+    parquet = root_with_models / "dataset" / "sentences" / "test-00000-of-00001.parquet"
+    out = tmp_path / "p.jsonl"
+    code, stdout, _ = run(capsys, "--root", str(root_with_models), "predict", "--baseline", "complement_nb_v1", "--input", str(parquet), "--output", str(out))
+    assert code == 0 and "column 'sentence_id'" in stdout
+    first = json.loads(out.read_text().splitlines()[0])
+    assert first["sentence_id"] == read_split(root_with_models / "dataset", "test").sentence_ids[0]
+
+
+@pytest.mark.parametrize("case", ["missing folder", "empty input"])
+def test_predict_errors_are_messages(root_with_models, tmp_path, capsys, case):
+    source = tmp_path / "in.jsonl"
+    source.write_text("" if case == "empty input" else '{"text": "A laptop was stolen."}\n')
+    out = tmp_path / ("no-such-folder/p.jsonl" if case == "missing folder" else "p.jsonl")
+    code, _, err = run(capsys, "--root", str(root_with_models), "predict", "--baseline", "complement_nb_v1", "--input", str(source), "--output", str(out))
+    assert code == 1 and err.startswith("error: ") and ("does not exist" in err if case == "missing folder" else "no sentences" in err)
+    assert not out.exists()
+
+
+def test_predict_without_a_fitted_model_names_the_command(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "x"}\n')
+    code, _, err = run(capsys, "--root", str(tmp_path), "predict", "--baseline", "tfidf_svm_v1", "--input", str(source), "--output", str(tmp_path / "o.jsonl"))
+    assert code == 1 and "privacy-incidents evaluate --baseline tfidf_svm_v1" in err
+
+
+def test_evaluate_refuses_the_tasks_file(capsys):
+    code, _, err = run(capsys, "evaluate", "--baseline", "tasks")
+    assert code == 1 and "no baseline 'tasks'" in err and "rules_v1" in err
+
+
+def test_score_outside_a_project_is_a_message(tmp_path, capsys):
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("")
+    code, _, err = run(capsys, "--root", str(tmp_path), "score", "--predictions", str(predictions))
+    assert code == 1 and err.startswith("error: ") and "no release here" in err
+
+
+PAGE = """<!doctype html><html><head><title>Clinic fires nurse</title></head><body><nav>Home | News</nav><article>
+<h1>Clinic fires nurse who snooped on records</h1>
+<p>A nurse at Example Clinic viewed the medical records of 300 patients, the clinic said on Monday.</p>
+<p>The clinic fired the employee and notified the affected individuals.</p></article><footer>(c) Example News</footer></body></html>
+"""
+
+
+def _results(root: Path, name: str, types: float, spans: float | None) -> None:
+    scores = {"types": {"test": {"main_value": types}}} | ({"spans": {"test": {"main_value": spans}}} if spans is not None else {})
+    (root / "baselines" / "results").mkdir(parents=True, exist_ok=True)
+    (root / "baselines" / "results" / f"{name}.json").write_text(json.dumps({"baseline": name, "scores": scores}))
+
+
+def test_extract_a_saved_page_with_exact_offsets(root_with_models, tmp_path, capsys):
+    _results(root_with_models, "complement_nb_v1", 0.6, None)
+    _results(root_with_models, "rules_v1", 0.4, 0.5)
+    page = tmp_path / "page.html"
+    page.write_text(PAGE)
+    out = tmp_path / "record.json"
+    code, _, err = run(capsys, "--root", str(root_with_models), "extract", str(page), "--output", str(out))
+    assert code == 0, err
+    record = json.loads(out.read_text())
+    assert record["baselines"] == {"sentences": "complement_nb_v1", "spans": "rules_v1"}
+    assert "<nav>" not in record["text"] and "Home | News" not in record["text"]
+    assert all(record["text"][s["start"]:s["end"]] == s["text"] for s in record["sentences"] + record["spans"])
+    found = {(s["text"], s["element"], s["type"]) for s in record["spans"]}
+    assert ("nurse", "actor", "insider_employee") in found and ("medical records", "data_accessed", "health") in found
+
+
+def test_extract_without_fitted_models_names_the_command(root_with_models, tmp_path, capsys):
+    _results(root_with_models, "tfidf_svm_v1", 0.6, None)
+    _results(root_with_models, "rules_v1", 0.4, 0.5)
+    page = tmp_path / "page.md"
+    page.write_text("A nurse viewed the records.\n")
+    code, _, err = run(capsys, "--root", str(root_with_models), "extract", str(page))
+    assert code == 1 and "privacy-incidents evaluate --baseline tfidf_svm_v1" in err
