@@ -9,6 +9,7 @@ headings ("What Happened", ...) dropped as structure. Entries with no personal d
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -36,8 +37,10 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     try:
         front = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        raise SeedError(path, f"malformed TOML front matter: {error}", line + 1 if line else None) from None
+        # Python 3.11's error has no line attribute; its message ends "(at line N, column M)".
+        found = re.search(r"at line (\d+)", str(error))
+        line = int(found.group(1)) + 1 if found else None  # + 1: the front matter starts after the fence
+        raise SeedError(path, f"malformed TOML front matter: {error}", line) from None
     if not front.get("title"):
         raise SeedError(path, "the front matter has no title (the organisation)", 2)
     return front, "\n".join(lines[end + 1:])
