@@ -137,14 +137,40 @@ def next_article_id(incident_id: str, taken: set[str]) -> str:
     return f"{incident_id}-a{number}"
 
 
-def same_text_elsewhere(normalized_text: str, existing: list[Any]) -> str | None:
-    """The incident and article that already hold this normalised text, if any."""
-    key = text_key(normalized_text)
-    for incident in existing:
-        for article in incident.articles:
-            if text_key(article.normalized.text) == key:
-                return f"incident {incident.incident_id!r}, article {article.article_id!r}"
-    return None
+def same_text_elsewhere(normalized_text: str, known: dict[str, str]) -> str | None:
+    """The incident and article that already hold this normalised text, if any (``known``: text key -> where)."""
+    return known.get(text_key(normalized_text))
+
+
+def known_texts(project: Project) -> tuple[set[str], dict[str, str]]:
+    """Incident ids, and where every normalised text is, without reading every source again.
+
+    The folder incidents (what ``new`` adds to) are read fresh; every other source's texts come
+    from the built release, so ``new`` stays fast as the sources grow. Without a release the
+    whole project is read.
+    """
+    import pyarrow.parquet as pq
+
+    from .build import collect
+    from .sources import read_registered
+
+    articles = sorted((project.dataset / "articles").glob("*.parquet"))
+    if not articles:
+        incidents = collect(project.root).incidents
+        rows = [(i.incident_id, a.article_id, a.normalized.text) for i in incidents for a in i.articles]
+    else:
+        rows = [(r["incident_id"], r["article_id"], r["text"]) for path in articles
+                for r in pq.read_table(path, columns=["incident_id", "article_id", "text"]).to_pylist()]
+        for source in registry(project):
+            if source.adapter == FOLDER_ADAPTER:
+                folder_incidents = read_registered(source).incidents
+                fresh = {i.incident_id for i in folder_incidents}
+                rows = [row for row in rows if row[0] not in fresh]
+                rows += [(i.incident_id, a.article_id, a.normalized.text) for i in folder_incidents for a in i.articles]
+    known: dict[str, str] = {}
+    for incident_id, article_id, text in rows:
+        known.setdefault(text_key(text), f"incident {incident_id!r}, article {article_id!r}")
+    return {row[0] for row in rows}, known
 
 
 def new_incident_files(incident_id: str, source: SourceText, options: dict[str, Any]) -> Addition:
@@ -218,7 +244,7 @@ def incidents_folder(project: Project) -> Path:
 def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[str, Any], add_article: bool = False) -> Addition:
     """Write a new incident folder (or add an article to one); refuse, touching nothing, when it is not safe."""
     from .atomic import swap_in
-    from .build import attach_annotations, collect, incident_rows
+    from .build import attach_annotations, incident_rows
     from .sources.folders import read_folder
 
     check_incident_id(incident_id)
@@ -226,15 +252,14 @@ def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[
         incidents_dir = incidents_folder(project)
         folder = incidents_dir / incident_id
         source = read_source(source_path)
-        existing = collect(root).incidents
-        ids = {incident.incident_id for incident in existing}
+        ids, known = known_texts(project)
         if add_article and incident_id not in ids:
             raise SeedError(folder, f"no incident {incident_id!r} to add an article to; drop --add-article to create it")
         if add_article and not folder.is_dir():
             raise SeedError(folder, f"incident {incident_id!r} is not a folder incident (the texts of other sources come from their raw files)")
         if not add_article and (incident_id in ids or folder.exists()):
             raise SeedError(folder, f"incident {incident_id!r} already exists; choose another id, or use --add-article to add this text to it")
-        duplicate = same_text_elsewhere(source.normalized, existing)
+        duplicate = same_text_elsewhere(source.normalized, known)
         if duplicate:
             raise SeedError(source_path, f"the same text (after normalisation) is already in the dataset: {duplicate}")
         addition = added_article_files(folder, source, options) if add_article else new_incident_files(incident_id, source, options)

@@ -94,7 +94,11 @@ def test_existing_id_is_refused(project, page, capsys):
     assert f"incident {SEED_INCIDENT!r} already exists" in err and "--add-article" in err
 
 
-def test_text_already_in_another_incident_is_refused_naming_it(project, seed_folder, tmp_path, capsys):
+@pytest.mark.parametrize("built", [False, True], ids=["no release yet", "from the built release"])
+def test_text_already_in_another_incident_is_refused_naming_it(project, seed_folder, tmp_path, capsys, built):
+    if built:  # the other sources' texts then come from dataset/articles, the folders are read fresh
+        assert main(["--root", str(project), "build"]) == 0
+        capsys.readouterr()
     # The same article saved with Windows line endings: different bytes, same normalised text.
     copy = tmp_path / "same.txt"
     copy.write_bytes((seed_folder / "002_9ed64316b2d10b74.txt").read_bytes().replace(b"\n", b"\r\n"))
