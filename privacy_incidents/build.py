@@ -31,7 +31,7 @@ from .seedfiles import SeedError, SeedErrors, load_annotations, load_yaml
 from .segment import SegmentationError, SegmentCache, Sentence, segment
 from .sources import AGREEMENT_FOLDER, IncidentInput, OutOfScope, read_registered, registry
 from .splits import assign_split
-from .suggest import load_rules, silver_annotations, suggest_spans
+from .suggest import SuggestionCache, load_rules, silver_annotations, suggest_spans
 
 LINKS_SEED = "links.yaml"
 
@@ -68,11 +68,13 @@ def _relabelled(annotations: AnnotationFile, incident: IncidentInput) -> Annotat
     )
 
 
-def attach_annotations(incident: IncidentInput) -> IncidentInput:
+def attach_annotations(incident: IncidentInput, suggest: Callable[[str], list[Span]] | None = None) -> IncidentInput:
     """The incident's labels: its annotation file when there is one (checked, never overwritten), else silver."""
     path = incident.annotation_path
     if path is None or not path.exists():
-        incident.annotations = silver_annotations(incident.incident_id, [(a.article_id, a.normalized.text) for a in incident.articles])
+        incident.annotations = silver_annotations(
+            incident.incident_id, [(a.article_id, a.normalized.text) for a in incident.articles], suggest
+        )
         return incident
     annotations = load_annotations(path)
     if annotations.incident_id != incident.label_id:
@@ -102,9 +104,13 @@ def _source_agreement(folder: Path, by_label: dict[str, IncidentInput]) -> tuple
     return found, errors
 
 
-def collect(root: Path, progress: Callable[[str], None] = lambda _: None) -> Collected:
-    """Every incident of every registered source; raises ``SeedErrors`` with all problems found."""
+def collect(root: Path, progress: Callable[[str], None] = lambda _: None, use_cache: bool = True) -> Collected:
+    """Every incident of every registered source; raises ``SeedErrors`` with all problems found.
+
+    Silver labels come from rules_v1 through a cache under ``.cache/`` (``use_cache=False``: none).
+    """
     with using(root) as project:
+        suggestions = SuggestionCache(project.cache / "suggestions.json" if use_cache else None)
         errors: list[SeedError] = []
         collected = Collected([])
         try:
@@ -122,7 +128,7 @@ def collect(root: Path, progress: Callable[[str], None] = lambda _: None) -> Col
                 continue
             for incident in read.incidents:
                 try:
-                    collected.incidents.append(attach_annotations(incident))
+                    collected.incidents.append(attach_annotations(incident, suggestions.spans))
                 except SeedError as error:
                     errors.append(error)
                 except SeedErrors as many:
@@ -134,6 +140,7 @@ def collect(root: Path, progress: Callable[[str], None] = lambda _: None) -> Col
             collected.out_of_scope += read.out_of_scope
             collected.warnings += read.warnings
             progress(f"read {len(read.incidents)} incident(s) of {source.id}" + (f", {len(read.out_of_scope)} out of scope" if read.out_of_scope else ""))
+        suggestions.save()
         errors.extend(check_unique(collected.incidents))
         try:
             collected.links = read_links(project.seeds / LINKS_SEED, {i.incident_id for i in collected.incidents})

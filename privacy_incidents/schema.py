@@ -61,9 +61,24 @@ def _taxonomy_at(path: Path, modified_ns: int) -> Taxonomy:
     return taxonomy_from_dict(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
 
 
+_by_project: dict[str, tuple[object, Taxonomy]] = {}
+
+
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """The taxonomy of the active project (or of ``path``); read once per file version."""
-    path = (path or active().labels).resolve()
+    """The taxonomy of the active project (or of ``path``); read once per file version.
+
+    Called for every span validated, so the active project's taxonomy is remembered for as long
+    as that project stays active (a new activation looks at the file again).
+    """
+    if path is None:
+        project = active()
+        remembered = _by_project.get(str(project.labels))
+        if remembered and remembered[0] is project:
+            return remembered[1]
+        taxonomy = load_taxonomy(project.labels)
+        _by_project[str(project.labels)] = (project, taxonomy)
+        return taxonomy
+    path = path.resolve()
     return _taxonomy_at(path, path.stat().st_mtime_ns)
 
 
@@ -241,11 +256,21 @@ def json_schemas(taxonomy: Taxonomy | None = None) -> dict[str, str]:
 # --- Hugging Face features of the release ---------------------------------------------------
 
 
+_features: dict[int, tuple[Taxonomy, dict[str, Any]]] = {}
+
+
 def release_features(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
-    """``datasets.Features`` of every config, derived from the taxonomy."""
+    """``datasets.Features`` of every config, derived from the taxonomy (made once per taxonomy)."""
+    taxonomy = taxonomy or load_taxonomy()
+    made = _features.get(id(taxonomy))
+    if made is None or made[0] is not taxonomy:
+        made = _features[id(taxonomy)] = (taxonomy, _release_features(taxonomy))
+    return made[1]
+
+
+def _release_features(taxonomy: Taxonomy) -> dict[str, Any]:
     from datasets import ClassLabel, Features, List, Value
 
-    taxonomy = taxonomy or load_taxonomy()
     element = ClassLabel(names=list(taxonomy.elements))
     type_label = ClassLabel(names=list(taxonomy.type_names))
     label_source = ClassLabel(names=list(LABEL_SOURCES))

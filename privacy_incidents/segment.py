@@ -12,15 +12,14 @@ joined to the sentence before it, never a sentence of its own.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pysbd
+
+from .textcache import TextCache
 
 SEGMENTER_VERSION = "pysbd-0.3.4+paragraphs-2"
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -81,38 +80,11 @@ def segment(text: str) -> list[Sentence]:
     return sentences
 
 
-class SegmentCache:
-    """Sentence offsets of texts segmented before, keyed by a hash of the text and the segmenter version.
+class SegmentCache(TextCache):
+    """Sentence offsets of texts segmented before (pySBD is the slow stage of a build)."""
 
-    A rebuild segments only new or changed texts (pySBD is the slow stage). The cache is a
-    convenience under ``.cache/`` (not committed): the release is the same with or without it.
-    """
-
-    def __init__(self, path: Path | None = None):
-        self.path = path
-        self.offsets: dict[str, list[list[int]]] = {}
-        self.changed = False
-        if path and path.exists():
-            try:
-                self.offsets = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                self.offsets = {}  # a damaged cache is only a slower build
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(f"{SEGMENTER_VERSION}\0{text}".encode()).hexdigest()[:32]
+    def __init__(self, path: Path | None):
+        super().__init__(path, SEGMENTER_VERSION, lambda text: [[s.start, s.end] for s in segment(text)])
 
     def segment(self, text: str) -> list[Sentence]:
-        key = self.key(text)
-        if key not in self.offsets:
-            self.offsets[key] = [[s.start, s.end] for s in segment(text)]
-            self.changed = True
-        return [Sentence(start, end, text[start:end]) for start, end in self.offsets[key]]
-
-    def save(self) -> None:
-        if not (self.path and self.changed):
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.offsets, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, self.path)
+        return [Sentence(start, end, text[start:end]) for start, end in self.get(text)]

@@ -9,7 +9,9 @@ The lexicons and patterns live in ``baselines/rules_v1.yaml``; this module only 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,6 +20,7 @@ import yaml
 
 from .align import Span, find_all
 from .project import active
+from .textcache import TextCache
 from .schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation, load_taxonomy
 
 RULES_FILE = "rules_v1.yaml"
@@ -80,9 +83,29 @@ def spans_to_annotations(text: str, spans: list[Span]) -> list[SpanAnnotation]:
     return annotations
 
 
-def silver_annotations(incident_id: str, articles: list[tuple[str, str]]) -> AnnotationFile:
-    """Suggested, unreviewed annotations of an incident from ``(article_id, normalised text)`` pairs."""
-    rules = load_rules()
+class SuggestionCache(TextCache):
+    """rules_v1's spans of texts seen before, for as long as the rule file is unchanged."""
+
+    def __init__(self, path: Path | None):
+        rules_file = active().baselines / RULES_FILE
+        version = "suggest-1:" + hashlib.sha256(rules_file.read_bytes()).hexdigest()[:16]
+        rules = load_rules()
+        super().__init__(path, version, lambda text: [[s.start, s.end, s.element, s.type] for s in suggest_spans(text, rules)])
+
+    def spans(self, text: str) -> list[Span]:
+        return [Span(*values) for values in self.get(text)]
+
+
+def silver_annotations(
+    incident_id: str, articles: list[tuple[str, str]], spans_of: Callable[[str], list[Span]] | None = None
+) -> AnnotationFile:
+    """Suggested, unreviewed annotations of an incident from ``(article_id, normalised text)`` pairs.
+
+    ``spans_of`` is ``suggest_spans`` with the project's rules unless a cache stands in for it.
+    """
+    if spans_of is None:
+        rules = load_rules()
+        spans_of = lambda text: suggest_spans(text, rules)  # noqa: E731
     return AnnotationFile(
         incident_id=incident_id,
         status="silver",
@@ -91,7 +114,7 @@ def silver_annotations(incident_id: str, articles: list[tuple[str, str]]) -> Ann
         review="none",
         guideline_version=GUIDELINE_VERSION,
         articles=[
-            ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(text, suggest_spans(text, rules)))
+            ArticleAnnotations(article_id=article_id, spans=spans_to_annotations(text, spans_of(text)))
             for article_id, text in articles
         ],
     )
