@@ -48,7 +48,8 @@ def bench_card_and_extend(scratch: Path) -> None:
     from privacy_incidents.plots import write_plots
 
     print("== card and extend")
-    release, _ = make_rows(collect(ROOT)[0])
+    collected = collect(ROOT)
+    release, _ = make_rows(collected.incidents, collected.links)
     timed("plots (3 PNG)", write_plots, release, scratch / "plots-only")
     facts = {"version": "bench", "license_name": "bench", "license_details": "bench"}
     timed("croissant.json (sha256 of every Parquet file)", write_croissant, scratch / "dataset", facts)
@@ -57,7 +58,7 @@ def bench_card_and_extend(scratch: Path) -> None:
         shutil.copytree(ROOT / folder, copy / folder)
     article = copy / "article.txt"
     article.write_text("A nurse at a clinic looked at the records of 300 patients without need and was fired.\n")
-    timed("new: one article into the 697-incident project", add_incident, copy, "bench-incident", article, {})
+    timed("new: one article into the project", add_incident, copy, "bench-incident", article, {})
     one, _ = timed("export label-studio: 1 incident", export_label_studio, copy, scratch / "one.json", ["bench-incident"])
     tasks, _ = timed("export label-studio: every incident", export_label_studio, copy, scratch / "all.json")
     print(f"{'  (tasks exported)':<52} {tasks:8d}")
@@ -83,8 +84,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     print("== build (2 cores, one process)")
-    (incidents, _), _ = timed("collect: read, normalise, suggest silver", collect, ROOT)
-    timed("rows: segment, align, split", make_rows, incidents)
+    collected, _ = timed("collect: read, normalise, suggest silver", collect, ROOT)
+    timed("rows: segment, align, split", make_rows, collected.incidents, collected.links)
     with tempfile.TemporaryDirectory() as scratch:
         timed("whole rebuild from seeds/ (incl. card, quality)", build_to, ROOT, Path(scratch) / "dataset")
         bench_card_and_extend(Path(scratch))

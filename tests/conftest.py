@@ -22,7 +22,7 @@ SEED_INCIDENT = "bytedance-tiktok-journalists-2022"
 def copy_project(target: Path, with_hhs: bool = False) -> Path:
     """The parts of the project a build reads; HHS OCR only when asked (it is the slow part)."""
     for folder in ("schemas", "cards", "baselines"):
-        shutil.copytree(PROJECT_ROOT / folder, target / folder, ignore=shutil.ignore_patterns("results"))
+        shutil.copytree(PROJECT_ROOT / folder, target / folder, ignore=shutil.ignore_patterns("results", "models"))
     shutil.copytree(PROJECT_ROOT / "seeds" / "incidents", target / "seeds" / "incidents")
     # The registry of the copy lists only the sources copied.
     sources = yaml.safe_load((PROJECT_ROOT / "seeds" / "sources.yaml").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from privacy_incidents.build import parquet_path
+from privacy_incidents.layout import parquet_path
 from privacy_incidents.schema import LABEL_SOURCES, load_taxonomy
 
 # (text, [(quote, element:type)]) — every quote occurs once in its text

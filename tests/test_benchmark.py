@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from privacy_incidents.metrics import bootstrap_interval, f1_from_counts, multil
 from privacy_incidents.spans import bio_tags, score_spans, spans_from_tags, tokens
 from privacy_incidents.transfer import eligible_sources, run_transfer
 
+from .conftest import PROJECT_ROOT
 from .synthetic import write_release
 
 SPLITS_ONE_SOURCE = {"train": {"ocr": 12}, "validation": {"ocr": 4}, "test": {"ocr": 6}}
@@ -207,6 +209,11 @@ def run(capsys, *argv):
 @pytest.fixture
 def root_with_models(silver_release, tmp_path):
     root = silver_release.parent
+    # A project around the synthetic release: the taxonomy and the baseline definitions of this clone.
+    (root / "schemas").symlink_to(PROJECT_ROOT / "schemas")
+    (root / "baselines").mkdir()
+    for spec in (PROJECT_ROOT / "baselines").glob("*.yaml"):
+        (root / "baselines" / spec.name).symlink_to(spec)
     data = {s: read_split(silver_release, s).gold() for s in ("train", "validation")}
     save_model(fit(load_baseline("complement_nb_v1"), data["train"], data["validation"]), root / "baselines" / "models")
     return root
@@ -231,10 +238,11 @@ def test_predict_errors_are_messages(root_with_models, tmp_path, capsys, case):
     assert not out.exists()
 
 
-def test_predict_without_a_fitted_model_names_the_command(tmp_path, capsys):
+def test_predict_without_a_fitted_model_names_the_command(project, tmp_path, capsys):
+    shutil.rmtree(project / "baselines" / "models", ignore_errors=True)  # nothing fitted in this copy
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "x"}\n')
-    code, _, err = run(capsys, "--root", str(tmp_path), "predict", "--baseline", "tfidf_svm_v1", "--input", str(source), "--output", str(tmp_path / "o.jsonl"))
+    code, _, err = run(capsys, "--root", str(project), "predict", "--baseline", "tfidf_svm_v1", "--input", str(source), "--output", str(tmp_path / "o.jsonl"))
     assert code == 1 and "privacy-incidents evaluate --baseline tfidf_svm_v1" in err
 
 
@@ -247,7 +255,7 @@ def test_score_outside_a_project_is_a_message(tmp_path, capsys):
     predictions = tmp_path / "p.jsonl"
     predictions.write_text("")
     code, _, err = run(capsys, "--root", str(tmp_path), "score", "--predictions", str(predictions))
-    assert code == 1 and err.startswith("error: ") and "no release here" in err
+    assert code == 1 and err.startswith("error: ") and "not a privacy-incidents project" in err
 
 
 PAGE = """<!doctype html><html><head><title>Clinic fires nurse</title></head><body><nav>Home | News</nav><article>

@@ -11,6 +11,8 @@ from privacy_incidents.baselines import baseline_names, evaluate_baseline, load_
 from privacy_incidents.cli import main
 from privacy_incidents.metrics import multilabel_scores
 
+from .conftest import PROJECT_ROOT
+
 DATASET = PROJECT_ROOT / "dataset"
 RESULTS = PROJECT_ROOT / "baselines" / "results"
 
@@ -45,6 +47,9 @@ def test_predict_then_score_reproduces_evaluate(fitted_models, tmp_path, capsys,
     root = tmp_path / "root"
     (root / "baselines").mkdir(parents=True)
     (root / "baselines" / "models").symlink_to(models)
+    for name in ("tasks.yaml", "complement_nb_v1.yaml"):
+        (root / "baselines" / name).symlink_to(PROJECT_ROOT / "baselines" / name)
+    (root / "schemas").symlink_to(PROJECT_ROOT / "schemas")
     (root / "dataset").symlink_to(DATASET)
     preds = tmp_path / "preds.jsonl"
     assert main(["--root", str(root), "predict", "--baseline", "complement_nb_v1", "--input", str(texts), "--output", str(preds)]) == 0
@@ -63,7 +68,8 @@ def test_models_load_from_their_file(fitted_models):
 
 @pytest.fixture
 def test_ids():
-    return read_split(DATASET, "test").sentence_ids
+    """The sentences a predictions file must cover: the gold ones (silver is never scored)."""
+    return read_split(DATASET, "test").gold().sentence_ids
 
 
 def score_file(path: Path, capsys, *extra: str) -> tuple[int, str]:
