@@ -71,11 +71,19 @@ def take(out: Path) -> None:
                     page.wait_for_timeout(3000)  # let the regions render and the layout settle
                     out.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(out))
+                    check_white_space(page)
                     select_and_submit(page, SELECTED_WORD, SELECTED_LABEL)
                 finally:
                     browser.close()
             check_selection(server.export_json(project), SELECTED_WORD, SELECTED_LABEL)
     print(f"wrote {out}")
+
+
+def check_white_space(page) -> None:
+    """The config's Style reaches the text: runs of spaces show, as the offsets count them."""
+    styles = page.evaluate("() => [...document.querySelectorAll('.lsf-richtext__line')].map(e => getComputedStyle(e).whiteSpace)")
+    if not styles or set(styles) != {"pre-wrap"}:
+        sys.exit(f"error: the text's lines have white-space {sorted(set(styles))}, not pre-wrap: the config's Style missed them")
 
 
 def select_and_submit(page, word: str, label: str) -> None:
