@@ -62,6 +62,9 @@ CONFIG_SUFFIX = ".config.xml"
 DEFAULT_ANNOTATOR = "{reviewer}, in Label Studio, deciding every span from rules_v1's suggestions"
 # Heads a file the import creates (an existing file keeps its own comments).
 IMPORTED_HEADER = "# Reviewed in Label Studio; written by `privacy-incidents import label-studio`. Edit by hand or re-import.\n"
+# Keeps runs of white space visible in the text (offsets count them): older Label Studio renders the
+# text in .htx-text; 1.23 (tested) in one span.lsf-richtext__line per line, white-space: normal unless told.
+TEXT_STYLE = ".htx-text, .lsf-richtext__line { white-space: pre-wrap; }"
 # One colour per element, by the element's position in the taxonomy (cycled if it grows).
 ELEMENT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 # How many valid ids an "unknown incident" error shows.
@@ -84,7 +87,7 @@ def labeling_config(taxonomy: Taxonomy) -> str:
     visible, because offsets count every character.
     """
     view = ET.Element("View")
-    ET.SubElement(view, "Style").text = ".htx-text { white-space: pre-wrap; }"
+    ET.SubElement(view, "Style").text = TEXT_STYLE
     labels = ET.SubElement(view, "Labels", name=FROM_NAME, toName=TO_NAME, choice="single")
     for number, element in enumerate(taxonomy.elements):
         colour = ELEMENT_COLOURS[number % len(ELEMENT_COLOURS)]

@@ -177,6 +177,16 @@ def test_config_is_xml_listing_every_type_name_once():
     assert all(label.get("background") == colours[label.get("value").split(":")[0]] for label in labels.iter("Label"))
 
 
+def test_config_style_keeps_white_space_in_the_text_of_label_studio_1_23():
+    """Label Studio 1.23 renders the text as span.lsf-richtext__line with white-space: normal, so a
+    Style for the old .htx-text alone did nothing there (found in the real app; the screenshot
+    script, scripts/labelstudio/screenshot_review.py, checks the computed style in Chromium)."""
+    (style,) = ET.fromstring(labeling_config(load_taxonomy())).iter("Style")
+    selectors, rule = style.text.split("{")
+    assert {s.strip() for s in selectors.split(",")} >= {".lsf-richtext__line", ".htx-text"}
+    assert rule.strip() == "white-space: pre-wrap; }"
+
+
 def test_export_writes_tasks_and_config_deterministically(project, tmp_path):
     first, second = tmp_path / "a" / "tasks.json", tmp_path / "b" / "tasks.json"
     assert export_label_studio(project, first) == export_label_studio(project, second) == 2
