@@ -58,6 +58,25 @@ def licences(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def licence_entries(release: Release) -> list[dict[str, str]]:
+    """One entry per licence of the texts in the release: which sources, how many texts, what it allows."""
+    articles = [row for s in SPLITS for row in release["articles"][s]]
+    entries = []
+    for entry in licences(articles):
+        mine = [a for a in articles if (a["license"], a["redistributable"], a["commercial_use"])
+                == (entry["license"], entry["redistributable"], entry["commercial_use"])]
+        by_source = Counter(a["source"] for a in mine)
+        attributions = sorted({a["attribution"] for a in mine if a["attribution"]})
+        uses = "may be redistributed" + ("" if entry["commercial_use"] else ", non-commercial use only") if entry["redistributable"] else "not redistributable"
+        entries.append({
+            "name": entry["license"],
+            "description": f"{entry['articles']} text(s) ({uses}): "
+            + ", ".join(f"{source} {n}" for source, n in sorted(by_source.items()))
+            + (f". Attribution: {attributions[0]}" if len(attributions) == 1 else ". Attribution: per text, articles.attribution" if attributions else ""),
+        })
+    return entries
+
+
 def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     total_sentences = sum(len(release["sentences"][s]) for s in SPLITS)
     present = licences([row for s in SPLITS for row in release["articles"][s]])
@@ -222,6 +241,7 @@ def write_card_files(
             "license_name": header["license_name"],
             "license_details": header["license_details"],
             "date_published": load_changelog()[-1]["date"],  # the release is dated by its latest taxonomy change
+            "licenses": licence_entries(release),
         }
         write_croissant(out, facts)
         (out / "README.md").write_text(render_card(release, num_bytes, quality, root, variant, collected), encoding="utf-8")

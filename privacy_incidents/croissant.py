@@ -135,7 +135,7 @@ VALUE_TYPES = {
     "float64": "sc:Float",
 }
 REQUIRED_FACTS = ("version", "license_name", "license_details")
-OPTIONAL_FACTS = ("date_published",)
+OPTIONAL_FACTS = ("date_published", "licenses")
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -393,7 +393,9 @@ def croissant_document(release_dir: Path, facts: dict[str, Any], *, rai_path: Pa
     - ``version``: the release version, semantic versioning (``"1.0.0"``);
     - ``license_name``, ``license_details``: the card's licence name and wording
       (``card_header(...)["license_name"]``, ``["license_details"]``);
-    - ``date_published`` (optional): ISO date of the release; mlcroissant warns without it.
+    - ``date_published`` (optional): ISO date of the release; mlcroissant warns without it;
+    - ``licenses`` (optional): ``[{"name", "description"}]``, one per licence of the texts held
+      (then ``license`` is that list; ``license_name``/``license_details`` stay the card's summary).
 
     Same files, facts and ``rai.yaml`` give the same document: no clock, no machine paths.
     """
@@ -416,7 +418,10 @@ def croissant_document(release_dir: Path, facts: dict[str, Any], *, rai_path: Pa
         "conformsTo": CONFORMS_TO,
         "citeAs": cite_as(),
         "creator": {"@type": "sc:Organization", "name": "privacy-incidents maintainers"},
-        "license": {"@type": "sc:CreativeWork", "name": facts["license_name"], "description": facts["license_details"]},
+        # One licence per kind of text in the release, each saying which sources and how many texts.
+        "license": [{"@type": "sc:CreativeWork", **entry} for entry in facts["licenses"]]
+        if facts.get("licenses")
+        else {"@type": "sc:CreativeWork", "name": facts["license_name"], "description": facts["license_details"]},
         "url": URL,
         "version": facts["version"],
         "inLanguage": "en",

@@ -284,8 +284,10 @@ def test_committed_croissant_json_is_a_fresh_render():
     # The facts are the caller's: take them from the committed file, check everything else.
     facts = {
         "version": doc["version"],
-        "license_name": doc["license"]["name"],
-        "license_details": doc["license"]["description"],
+        # The card's licence summary is not in the file: any text stands in, the list is what is compared.
+        "license_name": "x",
+        "license_details": "x",
+        "licenses": [{k: v for k, v in entry.items() if k != "@type"} for entry in doc["license"]],
         **({"date_published": doc["datePublished"]} if "datePublished" in doc else {}),
     }
     assert render(croissant_document(DATASET, facts)) == committed

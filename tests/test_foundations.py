@@ -255,7 +255,8 @@ def test_the_redistributable_variant_declares_only_the_licences_it_holds(ocr_pro
     header = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---")[1])
     assert "all rights reserved" not in header["license_details"]
     croissant = json.loads((out / "croissant.json").read_text(encoding="utf-8"))
-    assert croissant["license"]["description"] == header["license_details"]
+    assert [entry["name"] for entry in croissant["license"]] == ["public-domain-us-gov"]
+    assert "hhs-ocr" in croissant["license"][0]["description"]
 
 
 def test_a_scratch_build_writes_nothing_into_the_project(project, tmp_path):
