@@ -353,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("export", help="the JSON file Label Studio exported")
     import_.add_argument("--reviewer", required=True, help="who reviewed the labels (recorded in the annotation file)")
     import_.add_argument("--annotator", help="who made the labels (default: 'Label Studio review by REVIEWER')")
+    from .mine_cli import register as register_mine
+
+    register_mine(verb)  # mine, candidate
     return parser
 
 

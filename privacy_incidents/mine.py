@@ -249,11 +249,14 @@ def score_batch(documents: list[Document], files: ModelFiles, segmenter: str = M
     predicted = types_model.predict([texts[i] for i in evidence]) if evidence else []
     types_of = dict(zip(evidence, predicted))
     type_order = list(types_model.labels)
+    ranked = []
     for record, best in zip(records, picks):
         found = set().union(*(types_of[i] for i in best)) if best else set()
-        record["types"] = [t for t in type_order if t in found and t.split(":")[0] in record["elements"]]
-        record["evidence"] = [_clip(texts[i]) for i in best]
-    return records
+        types = [t for t in type_order if t in found and t.split(":")[0] in record["elements"]]
+        head = {"id": record.pop("id"), "score": record.pop("score"), "elements": record.pop("elements"), "types": types,
+                "evidence": [_clip(texts[i]) for i in best]}
+        ranked.append(head | record)
+    return ranked
 
 
 def rank_key(record: dict[str, Any]) -> tuple[float, str, str, int]:
