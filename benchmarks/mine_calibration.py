@@ -74,8 +74,7 @@ def main() -> None:
         print(f"| {threshold} | {kept[release].mean():.0%} | {kept[other].mean():.0%} | {kept[out_of_scope].mean():.0%} |")
 
     sentences = pq.read_table(ROOT / "dataset" / "sentences" / "test-00000-of-00001.parquet", columns=["text", "elements"]).to_pydict()
-    elements_model, _ = loaded_models(files)
-    best = probabilities(elements_model, sentences["text"]).max(axis=1)
+    best = probabilities(loaded_models(files).elements, sentences["text"]).max(axis=1)
     states = np.array([len(e) > 0 for e in sentences["elements"]])
     print(f"\nRelease test sentences: {states.sum()} state an element, {(~states).sum()} state none.")
     print(f"- highest element probability, ROC AUC (states one vs none): {roc_auc_score(states, best):.3f}")

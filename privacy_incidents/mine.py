@@ -75,7 +75,7 @@ def _document(shard: str, row: int, record: Any) -> Document:
         raise MineError(f"{shard}: row {row}: not a JSON object; each row needs 'text' (a string) and 'id'")
     text = record.get("text")
     if not isinstance(text, str):
-        problem = "has no 'text'" if text is None else f"'text' is a {type(text).__name__}, not a string"
+        problem = "has no 'text'" if text is None else f"'text' is not a string ({type(text).__name__})"
         raise MineError(f"{shard}: row {row}: {problem}; each row needs 'text' (the article) and 'id'")
     identifier = record.get("id")
     meta = {k: str(record[k]) for k in OPTIONAL_FIELDS if record.get(k) is not None}
@@ -146,10 +146,7 @@ class ModelFiles:
     baseline: str
     elements: bytes
     types: bytes
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.elements + self.types).hexdigest()
+    digest: str  # sha256 of both: the per-process cache key (hashing 40 MB per batch would cost seconds)
 
 
 def read_model_files(baseline: str, models_dir: Path) -> ModelFiles:
@@ -163,10 +160,20 @@ def read_model_files(baseline: str, models_dir: Path) -> ModelFiles:
     for path in paths:
         if not path.exists():
             raise MineError(f"{path} not found: run `privacy-incidents evaluate --baseline {baseline}` first")
-    return ModelFiles(baseline, paths[0].read_bytes(), paths[1].read_bytes())
+    elements, types = paths[0].read_bytes(), paths[1].read_bytes()
+    return ModelFiles(baseline, elements, types, hashlib.sha256(elements + types).hexdigest())
 
 
-_LOADED: dict[str, tuple[Any, Any]] = {}  # per process: digest -> (elements, types) FittedBaseline
+@dataclass(frozen=True)
+class Models:
+    """The loaded models; ``shared_features`` when both were fitted with the same TF-IDF vocabulary and weights."""
+
+    elements: Any
+    types: Any
+    shared_features: bool
+
+
+_LOADED: dict[str, Models] = {}  # per process: digest -> loaded models
 
 
 def _load_skops(data: bytes) -> Any:
@@ -183,23 +190,45 @@ def _load_skops(data: bytes) -> Any:
     return FittedBaseline("", "", saved["labels"], saved["kind"], saved["model"], saved["params"])
 
 
-def loaded_models(files: ModelFiles) -> tuple[Any, Any]:
+def _same_features(first: Any, second: Any) -> bool:
+    """True when two pipelines' TF-IDF steps turn any text into the same vector (then one transform serves both)."""
+    a, b = first.model.named_steps["tfidf"], second.model.named_steps["tfidf"]
+    return a.get_params() == b.get_params() and a.vocabulary_ == b.vocabulary_ and np.array_equal(a.idf_, b.idf_)
+
+
+def loaded_models(files: ModelFiles) -> Models:
     """The fitted models, loaded the first time this process needs them (skops loading takes seconds)."""
     key = files.digest
     if key not in _LOADED:
-        _LOADED[key] = (_load_skops(files.elements), _load_skops(files.types))
+        elements, types = _load_skops(files.elements), _load_skops(files.types)
+        _LOADED[key] = Models(elements, types, _same_features(elements, types))
     return _LOADED[key]
 
 
-def probabilities(model: Any, texts: list[str]) -> np.ndarray:
+def features(model: Any, texts: list[str]) -> Any:
+    """The TF-IDF matrix of ``texts`` (the expensive step: tokenising and counting)."""
+    return model.model.named_steps["tfidf"].transform(texts)
+
+
+def probabilities(model: Any, texts: list[str], matrix: Any = None) -> np.ndarray:
     """Per sentence and label, a probability in [0, 1] (a logistic of the margin for SVMs)."""
-    pipeline = model.model
-    if hasattr(pipeline, "predict_proba"):
+    classifier = model.model.named_steps["clf"]
+    matrix = features(model, texts) if matrix is None else matrix
+    if hasattr(classifier, "predict_proba"):
         try:
-            return np.asarray(pipeline.predict_proba(texts))
+            return np.asarray(classifier.predict_proba(matrix))
         except AttributeError:  # LinearSVC inside one-vs-rest: no probabilities
             pass
-    return 1.0 / (1.0 + np.exp(-np.asarray(pipeline.decision_function(texts))))
+    return 1.0 / (1.0 + np.exp(-np.asarray(classifier.decision_function(matrix))))
+
+
+def predicted_types(models: Models, texts: list[str], rows: list[int], matrix: Any) -> list[set[str]]:
+    """Type sets of the sentences ``rows`` (reusing the elements' TF-IDF rows when the features are shared)."""
+    if not rows:
+        return []
+    subset = matrix[rows] if models.shared_features else features(models.types, [texts[i] for i in rows])
+    predicted = np.asarray(models.types.model.named_steps["clf"].predict(subset))
+    return [{models.types.labels[j] for j in np.flatnonzero(row)} for row in predicted]
 
 
 # --- scoring (pure) ----------------------------------------------------------------------------
@@ -216,15 +245,16 @@ def _clip(sentence: str) -> str:
 
 def score_batch(documents: list[Document], files: ModelFiles, segmenter: str = MINING_SEGMENTER) -> list[dict[str, Any]]:
     """One candidate record per document: score, elements, types and evidence sentences."""
-    elements_model, types_model = loaded_models(files)
+    models = loaded_models(files)
     texts: list[str] = []
     bounds: list[tuple[int, int]] = []
     for document in documents:
         first = len(texts)
         texts.extend(document.text[a:b] for a, b in sentence_spans(document.text, segmenter))
         bounds.append((first, len(texts)))
-    labels = list(elements_model.labels)
-    matrix = probabilities(elements_model, texts) if texts else np.zeros((0, len(labels)))
+    labels = list(models.elements.labels)
+    tfidf = features(models.elements, texts) if texts else None
+    matrix = probabilities(models.elements, texts, tfidf) if texts else np.zeros((0, len(labels)))
     picks: list[list[int]] = []
     records = []
     for document, (first, last) in zip(documents, bounds):
@@ -246,9 +276,8 @@ def score_batch(documents: list[Document], files: ModelFiles, segmenter: str = M
         })
     # Types only for the evidence sentences: a few per document instead of all of them.
     evidence = [i for best in picks for i in best]
-    predicted = types_model.predict([texts[i] for i in evidence]) if evidence else []
-    types_of = dict(zip(evidence, predicted))
-    type_order = list(types_model.labels)
+    types_of = dict(zip(evidence, predicted_types(models, texts, evidence, tfidf)))
+    type_order = list(models.types.labels)
     ranked = []
     for record, best in zip(records, picks):
         found = set().union(*(types_of[i] for i in best)) if best else set()
@@ -291,27 +320,33 @@ def _partition(shards: list[tuple[str, str]], files: ModelFiles, top: int | None
     return [score_shard(shard, path, files, top, segmenter) for shard, path in shards]
 
 
-def build_graph(shards: list[str], files: ModelFiles, top: int | None, segmenter: str = MINING_SEGMENTER) -> list[Any]:
-    """One dask.delayed ranked list per shard; the models are one shared key of the graph."""
-    import dask
+def build_graph(shards: list[str], models: Any, top: int | None, segmenter: str = MINING_SEGMENTER) -> list[Any]:
+    """One dask.delayed ranked list per shard; ``models`` (the ModelFiles as one Delayed, or a
+    scattered Future on a cluster) is shared by every task instead of copied into each."""
     import dask.bag as db
 
     # Workers read by absolute path (their working folder may differ); records keep the name as given.
     pairs = [(shard, str(Path(shard).resolve())) for shard in shards]
     bag = db.from_sequence(pairs, npartitions=len(pairs))
-    ranked = bag.map_partitions(_partition, dask.delayed(files, pure=True), top, segmenter)
-    return ranked.to_delayed()
+    return bag.map_partitions(_partition, models, top, segmenter).to_delayed()
 
 
-def run(parts: list[Any], scheduler: str, workers: int | None, progress: bool) -> list[list[dict[str, Any]]]:
-    """Compute the per-shard rankings on the local scheduler or on a Dask distributed cluster."""
+def is_cluster(scheduler: str) -> bool:
+    return scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://"))
+
+
+def run(shards: list[str], files: ModelFiles, top: int | None, segmenter: str, scheduler: str,
+        workers: int | None, progress: bool) -> list[list[dict[str, Any]]]:
+    """The per-shard rankings, computed on the local scheduler or on a Dask distributed cluster."""
     import dask
 
-    if scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+    if is_cluster(scheduler):
         from distributed import Client, progress as distributed_progress
 
         with Client(scheduler) as client:
-            futures = client.compute(parts)
+            # The models go to every worker once, not inside the graph.
+            models = client.scatter(files, broadcast=True, hash=False)
+            futures = client.compute(build_graph(shards, models, top, segmenter))
             if progress:
                 distributed_progress(futures)
             return [item for chunk in client.gather(futures) for item in chunk]
@@ -319,6 +354,7 @@ def run(parts: list[Any], scheduler: str, workers: int | None, progress: bool) -
         raise MineError(f"--scheduler {scheduler!r}: use processes (default), threads, synchronous, or a cluster address tcp://HOST:8786")
     from dask.diagnostics import ProgressBar
 
+    parts = build_graph(shards, dask.delayed(files, pure=True), top, segmenter)
     options = {"scheduler": scheduler} | ({"num_workers": workers} if workers and scheduler != "synchronous" else {})
     if progress:
         with ProgressBar(minimum=2.0):
@@ -354,5 +390,5 @@ def mine(pattern: str, output: Path, files: ModelFiles, top: int | None = None, 
     shards = find_shards(pattern)
     if not output.parent.is_dir():
         raise MineError(f"{output}: its folder {output.parent} does not exist")
-    parts = run(build_graph(shards, files, top, segmenter), scheduler, workers, progress)
+    parts = run(shards, files, top, segmenter, scheduler, workers, progress)
     return write_candidates(merge_ranked(parts, top), output)
