@@ -207,7 +207,9 @@ def loaded_models(files: ModelFiles) -> Models:
 
 def features(model: Any, texts: list[str]) -> Any:
     """The TF-IDF matrix of ``texts`` (the expensive step: tokenising and counting)."""
-    return model.model.named_steps["tfidf"].transform(texts)
+    from .tfidf import transform
+
+    return transform(model.model.named_steps["tfidf"], texts)
 
 
 def probabilities(model: Any, texts: list[str], matrix: Any = None) -> np.ndarray:

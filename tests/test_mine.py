@@ -215,3 +215,43 @@ def test_mining_segmenter_gives_exact_stripped_offsets_within_paragraphs():
         assert all(text[a:b] == text[a:b].strip() for a, b in spans)
         assert all("\n" not in text[a:b] for a, b in spans)  # paragraphs are split first
         assert [a for a, _ in spans] == sorted(a for a, _ in spans)
+
+
+# --- the fast TF-IDF transform -----------------------------------------------------------------------
+
+
+def _assert_same_matrix(first, second) -> None:
+    first, second = first.tocsr(), second.tocsr()
+    first.sort_indices()
+    second.sort_indices()
+    assert first.shape == second.shape
+    assert (first != second).nnz == 0
+
+
+ODD_TEXTS = ["", "a", "   ", "Ünïcode ÀB cd  x y", "the the the THE the", "e-mail: x@y.com; SSN 123-45-6789!"]
+
+
+def test_fast_tfidf_equals_scikit_learn_on_the_baselines_vectoriser(files):
+    from privacy_incidents.mine import loaded_models
+    from privacy_incidents.tfidf import supports, transform
+
+    vectorizer = loaded_models(files).elements.model.named_steps["tfidf"]
+    texts = [s for a in release_test_articles(40) for s in (a["text"][x:y] for x, y in sentence_spans(a["text"]))] + ODD_TEXTS
+    assert supports(vectorizer)
+    _assert_same_matrix(transform(vectorizer, texts), vectorizer.transform(texts))
+
+
+@pytest.mark.parametrize("options", [
+    {"ngram_range": (1, 3), "sublinear_tf": False},
+    {"ngram_range": (2, 2), "norm": None, "use_idf": False},
+    {"analyzer": "char_wb", "ngram_range": (2, 4)},  # not supported: falls back to scikit-learn
+], ids=["1-3-grams", "bigrams-raw-counts", "char-fallback"])
+def test_fast_tfidf_equals_scikit_learn_for_other_settings(options):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from privacy_incidents.tfidf import transform
+
+    train = [a["text"] for a in release_test_articles(30)]
+    vectorizer = TfidfVectorizer(**options).fit(train)
+    texts = train[:10] + ODD_TEXTS
+    _assert_same_matrix(transform(vectorizer, texts), vectorizer.transform(texts))
