@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -52,9 +53,16 @@ def build_shards(folder: Path, target_sentences: int, shards: int) -> tuple[int,
     return len(documents), copies * per_copy
 
 
-def on_cluster(pattern: str, output: Path, files, workers: int) -> tuple[float, list[int]]:
-    """Wall time of one mine run on a fresh LocalCluster, and each worker's peak memory (MiB)."""
+def _usage() -> tuple[int, float]:
+    """This process's peak resident memory (MiB) and CPU seconds (user + system)."""
     import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
+
+
+def on_cluster(pattern: str, output: Path, files, workers: int) -> tuple[float, list[int], float]:
+    """Wall time of one mine run on a fresh LocalCluster, each worker's peak memory (MiB), workers' CPU seconds."""
 
     from distributed import Client, LocalCluster
 
@@ -63,8 +71,8 @@ def on_cluster(pattern: str, output: Path, files, workers: int) -> tuple[float, 
         started = time.perf_counter()
         mine(pattern, output, files, scheduler=cluster.scheduler_address, progress=False)
         elapsed = time.perf_counter() - started
-        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
-    return elapsed, sorted(peaks.values())
+        usage = client.run(_usage)
+    return elapsed, sorted(peak for peak, _ in usage.values()), sum(cpu for _, cpu in usage.values())
 
 
 def main() -> None:
@@ -81,22 +89,24 @@ def main() -> None:
         print(f"corpus: {documents:,} documents, {sentences:,} sentences in {args.shards} Parquet shards "
               f"(built in {time.perf_counter() - started:.0f} s); baseline {args.baseline}")
         pattern = str(folder / "*.parquet")
-        print("| run | wall time | sentences/s | documents/s | peak memory per worker |")
-        print("|---|---|---|---|---|")
+        print("| run | wall time | sentences/s | documents/s | peak memory per worker | workers' CPU time |")
+        print("|---|---|---|---|---|---|")
         outputs = {}
         for workers in (1, 2):
             outputs[workers] = folder / f"candidates-{workers}.jsonl"
-            elapsed, peaks = on_cluster(pattern, outputs[workers], files, workers)
+            elapsed, peaks, cpu = on_cluster(pattern, outputs[workers], files, workers)
             print(f"| LocalCluster, {workers} worker(s) × 1 thread | {elapsed:.1f} s | {sentences / elapsed:,.0f} | "
-                  f"{documents / elapsed:,.0f} | {', '.join(f'{p:,} MiB' for p in peaks)} |", flush=True)
+                  f"{documents / elapsed:,.0f} | {', '.join(f'{p:,} MiB' for p in peaks)} | {cpu:.0f} s "
+                  f"({sentences / cpu:,.0f} sentences per CPU-second) |", flush=True)
         started = time.perf_counter()
         outputs["local"] = folder / "candidates-local.jsonl"
         mine(pattern, outputs["local"], files, scheduler="processes", workers=2, progress=False)
         elapsed = time.perf_counter() - started
-        print(f"| default local scheduler (processes, 2) | {elapsed:.1f} s | {sentences / elapsed:,.0f} | {documents / elapsed:,.0f} | (not measured) |")
+        print(f"| default local scheduler (processes, 2) | {elapsed:.1f} s | {sentences / elapsed:,.0f} | {documents / elapsed:,.0f} | (not measured) | |")
         same = len({path.read_bytes() for path in outputs.values()}) == 1
         counted = sum(json.loads(line)["sentences"] for line in outputs["local"].open(encoding="utf-8"))
         print(f"\nthe three outputs are byte-identical: {same}; sentences counted in the output: {counted:,}")
+        print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

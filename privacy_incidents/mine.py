@@ -245,49 +245,60 @@ def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= MAX_EVIDENCE_CHARS else sentence[: MAX_EVIDENCE_CHARS - 1] + "…"
 
 
-def score_batch(documents: list[Document], files: ModelFiles, segmenter: str = MINING_SEGMENTER) -> list[dict[str, Any]]:
-    """One candidate record per document: score, elements, types and evidence sentences."""
-    models = loaded_models(files)
+def _sentences_of(documents: list[Document], segmenter: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """All sentences of a batch in one list, and each document's ``(first, last)`` range in it."""
     texts: list[str] = []
     bounds: list[tuple[int, int]] = []
     for document in documents:
         first = len(texts)
         texts.extend(document.text[a:b] for a, b in sentence_spans(document.text, segmenter))
         bounds.append((first, len(texts)))
+    return texts, bounds
+
+
+def best_sentences(matrix: np.ndarray, first: int, last: int) -> tuple[np.ndarray, list[int]]:
+    """Per element the best probability of sentences ``first:last``, and those sentences (in order, once each)."""
+    if first == last:  # no sentence: nothing reports an incident
+        return np.zeros(matrix.shape[1]), []
+    block = matrix[first:last]
+    return block.max(axis=0), sorted(set((first + block.argmax(axis=0)).tolist()))
+
+
+def candidate(document: Document, labels: list[str], maxima: np.ndarray, evidence: list[str], types: list[str], sentences: int) -> dict[str, Any]:
+    """The output record of one document (key order is the output's)."""
+    elements = [label for label, value in zip(labels, maxima) if value >= ELEMENT_THRESHOLD]
+    return {
+        "id": document.id,
+        "score": document_score(maxima),
+        "elements": elements,
+        "types": [t for t in types if t.split(":")[0] in elements],
+        "evidence": [_clip(sentence) for sentence in evidence],
+        "element_scores": {label: round(float(value), 4) for label, value in zip(labels, maxima)},
+        "sentences": sentences,
+        **document.meta,
+        "shard": document.shard,
+        "row": document.row,
+    }
+
+
+def score_batch(documents: list[Document], files: ModelFiles, segmenter: str = MINING_SEGMENTER) -> list[dict[str, Any]]:
+    """One candidate record per document: score, elements, types and evidence sentences."""
+    models = loaded_models(files)
+    texts, bounds = _sentences_of(documents, segmenter)
     labels = list(models.elements.labels)
     tfidf = features(models.elements, texts) if texts else None
     matrix = probabilities(models.elements, texts, tfidf) if texts else np.zeros((0, len(labels)))
-    picks: list[list[int]] = []
-    records = []
-    for document, (first, last) in zip(documents, bounds):
-        if first == last:  # no sentence: nothing reports an incident
-            maxima, best = np.zeros(len(labels)), []
-        else:
-            block = matrix[first:last]
-            maxima, best = block.max(axis=0), sorted(set((first + block.argmax(axis=0)).tolist()))
-        picks.append(best)
-        records.append({
-            "id": document.id,
-            "score": document_score(maxima),
-            "elements": [label for label, value in zip(labels, maxima) if value >= ELEMENT_THRESHOLD],
-            "element_scores": {label: round(float(value), 4) for label, value in zip(labels, maxima)},
-            "sentences": last - first,
-            **document.meta,
-            "shard": document.shard,
-            "row": document.row,
-        })
+    best = [best_sentences(matrix, first, last) for first, last in bounds]
     # Types only for the evidence sentences: a few per document instead of all of them.
-    evidence = [i for best in picks for i in best]
-    types_of = dict(zip(evidence, predicted_types(models, texts, evidence, tfidf)))
-    type_order = list(models.types.labels)
-    ranked = []
-    for record, best in zip(records, picks):
-        found = set().union(*(types_of[i] for i in best)) if best else set()
-        types = [t for t in type_order if t in found and t.split(":")[0] in record["elements"]]
-        head = {"id": record.pop("id"), "score": record.pop("score"), "elements": record.pop("elements"), "types": types,
-                "evidence": [_clip(texts[i]) for i in best]}
-        ranked.append(head | record)
-    return ranked
+    rows = [i for _, picked in best for i in picked]
+    types_of = dict(zip(rows, predicted_types(models, texts, rows, tfidf)))
+    order = list(models.types.labels)
+    records = []
+    for document, (first, last), (maxima, picked) in zip(documents, bounds, best):
+        found = set().union(*(types_of[i] for i in picked))
+        types = [t for t in order if t in found]
+        records.append(candidate(document, labels, maxima, [texts[i] for i in picked], types, last - first))
+    return records
 
 
 def rank_key(record: dict[str, Any]) -> tuple[float, str, str, int]:

@@ -255,3 +255,14 @@ def test_fast_tfidf_equals_scikit_learn_for_other_settings(options):
     vectorizer = TfidfVectorizer(**options).fit(train)
     texts = train[:10] + ODD_TEXTS
     _assert_same_matrix(transform(vectorizer, texts), vectorizer.transform(texts))
+
+
+def test_a_document_without_sentences_scores_zero_and_ids_default_to_shard_and_row(tmp_path, files):
+    shard = tmp_path / "news.jsonl"
+    shard.write_text('{"text": "   \\n\\n  "}\n{"id": "x", "text": "A hacker stole 3,000 patients\' records from the clinic."}\n', encoding="utf-8")
+    output = tmp_path / "c.jsonl"
+    mine(str(shard), output, files, scheduler="synchronous", progress=False)
+    first, second = read_jsonl(output)
+    assert first["id"] == "x" and first["score"] > 0 and first["evidence"]
+    assert second["id"] == "news.jsonl:1" and second["row"] == 1
+    assert (second["score"], second["evidence"], second["elements"], second["sentences"]) == (0.0, [], [], 0)
