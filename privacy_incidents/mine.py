@@ -316,21 +316,29 @@ def score_shard(shard: str, read_path: str, files: ModelFiles, top: int | None, 
     return sorted(kept, key=rank_key)
 
 
-def merge_ranked(parts: list[list[dict[str, Any]]], top: int | None) -> Iterator[dict[str, Any]]:
-    """The partitions' ranked records as one ranking (a streaming merge), cut at ``top``."""
-    merged = heapq.merge(*parts, key=rank_key)
-    for count, record in enumerate(merged):
+Encoded = tuple[tuple[float, str, str, int], str]  # (rank key, the record as a JSON line)
+
+
+def encode(records: list[dict[str, Any]]) -> list[Encoded]:
+    """Records as (rank key, JSON line): workers encode in parallel, the client only merges strings."""
+    return [(rank_key(record), json.dumps(record, ensure_ascii=False)) for record in records]
+
+
+def merge_ranked(parts: list[list[Encoded]], top: int | None) -> Iterator[str]:
+    """The partitions' ranked lines as one ranking (a streaming merge), cut at ``top``."""
+    merged = heapq.merge(*parts, key=lambda item: item[0])
+    for count, (_, line) in enumerate(merged):
         if top is not None and count >= top:
             return
-        yield record
+        yield line
 
 
 # --- the Dask run --------------------------------------------------------------------------------
 
 
-def _partition(shards: list[tuple[str, str]], files: ModelFiles, top: int | None, segmenter: str) -> list[list[dict[str, Any]]]:
-    # A dask.bag partition holds one shard: one ranked list per partition.
-    return [score_shard(shard, path, files, top, segmenter) for shard, path in shards]
+def _partition(shards: list[tuple[str, str]], files: ModelFiles, top: int | None, segmenter: str) -> list[list[Encoded]]:
+    # A dask.bag partition holds one shard: one ranked, encoded list per partition.
+    return [encode(score_shard(shard, path, files, top, segmenter)) for shard, path in shards]
 
 
 def build_graph(shards: list[str], models: Any, top: int | None, segmenter: str = MINING_SEGMENTER) -> list[Any]:
@@ -349,7 +357,7 @@ def is_cluster(scheduler: str) -> bool:
 
 
 def run(shards: list[str], files: ModelFiles, top: int | None, segmenter: str, scheduler: str,
-        workers: int | None, progress: bool) -> list[list[dict[str, Any]]]:
+        workers: int | None, progress: bool) -> list[list[Encoded]]:
     """The per-shard rankings, computed on the local scheduler or on a Dask distributed cluster."""
     import dask
 
@@ -377,16 +385,16 @@ def run(shards: list[str], files: ModelFiles, top: int | None, segmenter: str, s
     return [item for chunk in computed for item in chunk]
 
 
-def write_candidates(records: Iterator[dict[str, Any]], output: Path) -> int:
-    """Stream the records to a temporary file beside ``output``, then rename: never half a file."""
+def write_candidates(lines: Iterator[str], output: Path) -> int:
+    """Stream the JSON lines to a temporary file beside ``output``, then rename: never half a file."""
     if not output.parent.is_dir():
         raise MineError(f"{output}: its folder {output.parent} does not exist")
     handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     count = 0
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            for record in records:
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for line in lines:
+                stream.write(line + "\n")
                 count += 1
         os.chmod(name, 0o644)
         os.replace(name, output)

@@ -98,6 +98,7 @@ def suggested_id(record: dict[str, Any]) -> str:
     'hospital-nurse-snooped-on-300-patients-2024'
     """
     base = re.sub(r"[^a-z0-9]+", "-", (record.get("title") or f"candidate {record['id']}").lower()).strip("-")[:60].strip("-")
+    base = base or "candidate"  # a title with no ASCII letters or digits
     year = (record.get("date") or "")[:4]
     return f"{base}-{year}" if year.isdigit() else base
 
