@@ -141,12 +141,22 @@ def _batches(documents: Iterator[Document], size: int) -> Iterator[list[Document
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """The saved elements and types models of a baseline, as bytes (so a remote worker needs no files)."""
+    """The saved elements and types models of a baseline: as bytes for a cluster (its workers need no
+    files), or only as paths for local processes (the scheduler then copies no 40 MB into each task)."""
 
     baseline: str
-    elements: bytes
-    types: bytes
+    elements: bytes | None
+    types: bytes | None
     digest: str  # sha256 of both: the per-process cache key (hashing 40 MB per batch would cost seconds)
+    paths: tuple[str, str]
+
+    def by_path(self) -> "ModelFiles":
+        return ModelFiles(self.baseline, None, None, self.digest, self.paths)
+
+    def contents(self) -> tuple[bytes, bytes]:
+        if self.elements is not None and self.types is not None:
+            return self.elements, self.types
+        return Path(self.paths[0]).read_bytes(), Path(self.paths[1]).read_bytes()
 
 
 def read_model_files(baseline: str, models_dir: Path) -> ModelFiles:
@@ -161,7 +171,8 @@ def read_model_files(baseline: str, models_dir: Path) -> ModelFiles:
         if not path.exists():
             raise MineError(f"{path} not found: run `privacy-incidents evaluate --baseline {baseline}` first")
     elements, types = paths[0].read_bytes(), paths[1].read_bytes()
-    return ModelFiles(baseline, elements, types, hashlib.sha256(elements + types).hexdigest())
+    digest = hashlib.sha256(elements + types).hexdigest()
+    return ModelFiles(baseline, elements, types, digest, (str(paths[0].resolve()), str(paths[1].resolve())))
 
 
 @dataclass(frozen=True)
@@ -200,7 +211,7 @@ def loaded_models(files: ModelFiles) -> Models:
     """The fitted models, loaded the first time this process needs them (skops loading takes seconds)."""
     key = files.digest
     if key not in _LOADED:
-        elements, types = _load_skops(files.elements), _load_skops(files.types)
+        elements, types = (_load_skops(data) for data in files.contents())
         _LOADED[key] = Models(elements, types, _same_features(elements, types))
     return _LOADED[key]
 
@@ -375,7 +386,7 @@ def run(shards: list[str], files: ModelFiles, top: int | None, segmenter: str, s
         raise MineError(f"--scheduler {scheduler!r}: use processes (default), threads, synchronous, or a cluster address tcp://HOST:8786")
     from dask.diagnostics import ProgressBar
 
-    parts = build_graph(shards, dask.delayed(files, pure=True), top, segmenter)
+    parts = build_graph(shards, dask.delayed(files.by_path(), pure=True), top, segmenter)
     options = {"scheduler": scheduler} | ({"num_workers": workers} if workers and scheduler != "synchronous" else {})
     if progress:
         with ProgressBar(minimum=2.0):
