@@ -395,15 +395,17 @@ def load_model(name: str, directory: Path | None = None) -> Model:
         from .crf import CrfTagger
 
         return Model(name, kind, tagger=CrfTagger.load(spec, path))
-    return _load_tfidf(name, path)
+    return load_tfidf(name, path)
 
 
-def _load_tfidf(name: str, path: Path) -> Model:
+def load_tfidf(name: str, source: Any, path: Path | str | None = None) -> Model:
+    """A TF-IDF model from its ``.npz`` (a path, or a file object of its bytes; ``path`` names it in errors)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    path = path or source
     refit = f"refit with `privacy-incidents evaluate --baseline {name}`"
     try:
-        with np.load(path, allow_pickle=False) as saved:
+        with np.load(source, allow_pickle=False) as saved:
             arrays = {key: saved[key] for key in saved.files}
         meta = json.loads(str(arrays["meta"]))
     except Exception as problem:  # not a zip, a missing array, an object array: all mean "not our model"

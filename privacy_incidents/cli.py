@@ -366,12 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("export", help="the JSON file Label Studio exported")
     import_.add_argument("--reviewer", required=True, help="who reviewed the labels (recorded in the annotation file)")
     import_.add_argument("--annotator", help="who made the labels (default: 'Label Studio review by REVIEWER')")
+    from .mine_cli import register as register_mine
+
+    register_mine(verb)  # mine, candidate
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "project_free", False):  # a verb that reads only the files it is given
+            args.project = None
+            return args.handler(args)
         with using(args.root) as project:  # the caller's project is back in place afterwards
             args.project = project
             return args.handler(args)
