@@ -47,7 +47,7 @@ def main() -> None:
         print("== cold: no cache")
         collected, _ = timed("collect: read, normalise, suggest silver (no cache)", collect, project, use_cache=False)
         with using(project):
-            release, _ = timed("rows: segment, align, split (no cache)", make_rows, collected.incidents, collected.links)
+            (release, _), _ = timed("rows: segment, align, split (no cache)", make_rows, collected.incidents, collected.links, SegmentCache(None).segment)
         sentences = sum(len(rows) for rows in release["sentences"].values())
         print(f"{'  incidents / sentences':<60} {len(collected.incidents):>8,} / {sentences:,}")
         timed("whole rebuild, first time (fills the cache)", build_to, project, project / "dataset")

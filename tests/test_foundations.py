@@ -3,7 +3,6 @@ YAML and Markdown through libraries, a segmenter that never merges silently, ato
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -92,22 +91,8 @@ def test_a_span_given_by_offsets_on_white_space_is_an_error_with_its_line(projec
 
 @pytest.fixture
 def ocr_project(tmp_path: Path) -> Path:
-    """A project with the seed incident and a few OCR narratives (a small CSV cut from the real one)."""
-    root = copy_project(tmp_path / "project", with_hhs=True)
-    csv_path = root / "seeds" / "hhs-ocr" / "breach_report_archive.csv"
-    with csv_path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        for number, _ in enumerate(reader):
-            if number == 12:  # the header and 12 records (narratives span several lines)
-                end = reader.line_num
-                break
-    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    csv_path.write_text("".join(lines[:end]), encoding="utf-8")
-    kept = {f"hhs-ocr-{n:04d}" for n in range(1, 13)}
-    for path in (root / "seeds" / "hhs-ocr" / "agreement").glob("*.yaml"):
-        if path.stem not in kept:
-            path.unlink()  # second annotations of narratives this small project does not hold
-    return root
+    """A project with the seed incident and the OCR archive's first 12 records."""
+    return copy_project(tmp_path / "project", with_hhs=True, hhs_records=12)
 
 
 def test_a_faulty_agreement_file_fails_validate_not_only_build(ocr_project, capsys):

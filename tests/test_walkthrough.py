@@ -1,4 +1,5 @@
-"""The README's walkthrough, command by command, on a temporary copy of the whole project.
+"""The README's walkthrough, command by command, on a small copy of the project (the seed incident
+and the first 40 OCR records: every split has incidents, and it builds in seconds).
 
 Add an article from a saved HTML page, review its labels in Label Studio (export, an edited
 export in Label Studio's JSON format, import), validate, rebuild, re-evaluate, and load it.
@@ -26,7 +27,7 @@ def run(project: Path, *args: str) -> None:
 
 
 def test_add_review_validate_build_evaluate(tmp_path, capsys):
-    project = copy_project(tmp_path / "project", with_hhs=True)
+    project = copy_project(tmp_path / "project", with_hhs=True, hhs_records=40)
     page = tmp_path / "saved-page.html"
     page.write_text(PAGE, encoding="utf-8")
 
