@@ -133,8 +133,9 @@ def test_reviewed_in_label_studio_imports_as_gold_with_exactly_the_edited_spans(
     assert done.returncode == 0, done.stderr
 
     saved = load_annotations(project / "seeds" / "incidents" / SEED_INCIDENT / "annotations.yaml")
-    assert (saved.status, saved.reviewer, saved.guideline_version) == ("gold", REVIEWER, GUIDELINE_VERSION)
-    incidents, _ = collect(project)
+    # The seed labels were gold (a model annotator): the reviewer read them all, so review is full.
+    assert (saved.status, saved.reviewer, saved.review, saved.guideline_version) == ("gold", REVIEWER, "full", GUIDELINE_VERSION)
+    incidents = collect(project).incidents
     (incident,) = [i for i in incidents if i.incident_id == SEED_INCIDENT]
     texts = {a.article_id: a.normalized.text for a in incident.articles}
     placed = {}
