@@ -27,7 +27,7 @@ from .normalize import NORMALIZER_VERSION, text_key
 from .project import Project, using
 from .quality import agreement, breach_type_consistency, review_changes
 from .schema import CONFIGS, SPLITS, AnnotationFile, json_schemas, load_taxonomy, release_features
-from .seedfiles import SeedError, SeedErrors, load_annotations, load_yaml
+from .seedfiles import SeedError, SeedErrors, gathered, load_annotations, load_yaml
 from .segment import SegmentationError, SegmentCache, Sentence, segment
 from .sources import AGREEMENT_FOLDER, IncidentInput, OutOfScope, read_registered, registry
 from .splits import assign_split
@@ -83,24 +83,23 @@ def attach_annotations(incident: IncidentInput, suggest: Callable[[str], list[Sp
     return incident
 
 
+def _second_annotation(path: Path, by_label: dict[str, IncidentInput]) -> tuple[Path, AnnotationFile]:
+    """One second annotation, checked like the first (so validate fails wherever the build would)."""
+    second = load_annotations(path)
+    if second.incident_id != path.stem:
+        raise SeedError(path, f"incident_id {second.incident_id!r} differs from the file name {path.stem!r}", 1)
+    incident = by_label.get(second.incident_id)
+    if incident is None:
+        raise SeedError(path, f"no incident {second.incident_id!r} in this source to compare with")
+    _resolve_all(incident, second, path)
+    return path, second
+
+
 def _source_agreement(folder: Path, by_label: dict[str, IncidentInput]) -> tuple[list[tuple[Path, AnnotationFile]], list[SeedError]]:
-    """Second annotations kept for the agreement study (``seeds/<source>/agreement/``), checked like the first."""
-    found, errors = [], []
-    for path in sorted((folder / AGREEMENT_FOLDER).glob("*.yaml")) if (folder / AGREEMENT_FOLDER).is_dir() else []:
-        try:
-            second = load_annotations(path)
-            if second.incident_id != path.stem:
-                raise SeedError(path, f"incident_id {second.incident_id!r} differs from the file name {path.stem!r}", 1)
-            incident = by_label.get(second.incident_id)
-            if incident is None:
-                raise SeedError(path, f"no incident {second.incident_id!r} in this source to compare with")
-            # Checked now so that validate fails wherever the build would.
-            _resolve_all(incident, second, path)
-            found.append((path, second))
-        except SeedError as error:
-            errors.append(error)
-        except SeedErrors as many:
-            errors.extend(many.errors)
+    """Second annotations kept for the agreement study (``seeds/<source>/agreement/``)."""
+    errors: list[SeedError] = []
+    paths = sorted((folder / AGREEMENT_FOLDER).glob("*.yaml")) if (folder / AGREEMENT_FOLDER).is_dir() else []
+    found = [pair for path in paths if (pair := gathered(errors, _second_annotation, path, by_label))]
     return found, errors
 
 
@@ -118,21 +117,12 @@ def collect(root: Path, progress: Callable[[str], None] = lambda _: None, use_ca
         except SeedError as error:
             raise SeedErrors([error]) from None
         for source in sources:
-            try:
-                read = read_registered(source)
-            except SeedError as error:
-                errors.append(error)
-                continue
-            except SeedErrors as many:
-                errors.extend(many.errors)
+            read = gathered(errors, read_registered, source)
+            if read is None:
                 continue
             for incident in read.incidents:
-                try:
-                    collected.incidents.append(attach_annotations(incident, suggestions.spans))
-                except SeedError as error:
-                    errors.append(error)
-                except SeedErrors as many:
-                    errors.extend(many.errors)
+                if gathered(errors, attach_annotations, incident, suggestions.spans) is not None:
+                    collected.incidents.append(incident)
             by_label = {i.incident_id: i for i in read.incidents if i.annotations is not None}
             agreement, problems = _source_agreement(source.folder, by_label)
             collected.agreement += agreement
@@ -462,13 +452,8 @@ def make_rows(
     split_ids: dict[str, list[str]] = {s: [] for s in SPLITS}
     group_of = split_groups(incidents, links or [])
     for incident in sorted(incidents, key=lambda i: i.incident_id):
-        try:
-            rows = incident_rows(incident, segmenter)
-        except SeedError as error:
-            errors.append(error)
-            continue
-        except SeedErrors as many:
-            errors.extend(many.errors)
+        rows = gathered(errors, incident_rows, incident, segmenter)
+        if rows is None:
             continue
         split = assign_split(group_of[incident.incident_id])
         split_ids[split].append(incident.incident_id)

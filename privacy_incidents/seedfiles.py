@@ -42,6 +42,18 @@ class SeedErrors(UserError):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+def gathered(errors: list[SeedError], function: Any, *args: Any) -> Any:
+    """``function(*args)``; a ``SeedError`` or ``SeedErrors`` it raises is added to ``errors`` and None
+    returned instead, so a verb can go on and report every problem at once."""
+    try:
+        return function(*args)
+    except SeedError as error:
+        errors.append(error)
+    except SeedErrors as many:
+        errors.extend(many.errors)
+    return None
+
+
 class _LineLoader(yaml.CSafeLoader):
     """A YAML loader that records each mapping's line as ``__line__`` (1-based).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..schema import IncidentMeta
-from ..seedfiles import ANNOTATION_FILE, SeedError, SeedErrors, load_incident_meta, read_text_file
+from ..seedfiles import ANNOTATION_FILE, SeedError, SeedErrors, gathered, load_incident_meta, read_text_file
 from . import ArticleInput, IncidentInput, SourceRead, make_article
 
 
@@ -47,14 +47,8 @@ def read_folder(folder: Path, source_id: str) -> IncidentInput:
 def read(source_id: str, folder: Path) -> SourceRead:
     """Every incident folder under ``folder`` (hidden staging folders of ``new`` are skipped)."""
     errors: list[SeedError] = []
-    incidents = []
-    for incident_folder in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        try:
-            incidents.append(read_folder(incident_folder, source_id))
-        except SeedError as error:
-            errors.append(error)
-        except SeedErrors as many:
-            errors.extend(many.errors)
+    folders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    incidents = [i for f in folders if (i := gathered(errors, read_folder, f, source_id))]
     if errors:
         raise SeedErrors(errors)
     return SourceRead(incidents)
