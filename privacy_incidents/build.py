@@ -23,7 +23,7 @@ from typing import Any
 from .align import AlignmentError, Span, crosses_sentence, place_spans, sentence_of
 from .atomic import swap_in, write_atomic
 from .layout import LINKS_FILE, OUT_OF_SCOPE_FILE, QUALITY_FILE, SPLITS_FOLDER, parquet_path, splits_with_rows
-from .normalize import NORMALIZER_VERSION, text_key
+from .normalize import NORMALIZER_VERSION, normalizing_with_cache, text_key
 from .project import Project, using
 from .quality import agreement, breach_type_consistency, review_changes
 from .schema import CONFIGS, SPLITS, AnnotationFile, json_schemas, load_taxonomy, release_features
@@ -106,9 +106,10 @@ def _source_agreement(folder: Path, by_label: dict[str, IncidentInput]) -> tuple
 def collect(root: Path, progress: Callable[[str], None] = lambda _: None, use_cache: bool = True) -> Collected:
     """Every incident of every registered source; raises ``SeedErrors`` with all problems found.
 
-    Silver labels come from rules_v1 through a cache under ``.cache/`` (``use_cache=False``: none).
+    Normalised texts and rules_v1's silver suggestions go through caches under ``.cache/``
+    (``use_cache=False``: none); the result is the same either way.
     """
-    with using(root) as project:
+    with using(root) as project, normalizing_with_cache(project.cache / "normalized.json" if use_cache else None):
         suggestions = SuggestionCache(project.cache / "suggestions.json" if use_cache else None)
         errors: list[SeedError] = []
         collected = Collected([])
@@ -388,10 +389,17 @@ def incident_rows(incident: IncidentInput, segmenter: Callable[[str], list[Sente
     return rows
 
 
-def quality_report(incidents: list[IncidentInput], agreement_files: list[tuple[Path, AnnotationFile]]) -> dict[str, Any]:
-    """Review changes against rules_v1, agreement on the doubly annotated texts, consistency with a source's own breach types."""
+def quality_report(
+    incidents: list[IncidentInput], agreement_files: list[tuple[Path, AnnotationFile]],
+    suggest: Callable[[str], list[Span]] | None = None,
+) -> dict[str, Any]:
+    """Review changes against rules_v1, agreement on the doubly annotated texts, consistency with a source's own breach types.
+
+    ``suggest`` is rules_v1's suggester (or a cache standing in for it)."""
     taxonomy = load_taxonomy()
-    rules = load_rules()
+    if suggest is None:
+        rules = load_rules()
+        suggest = lambda text: suggest_spans(text, rules)  # noqa: E731
     by_id = {i.incident_id: i for i in incidents}
     review_pairs, consistency_rows = [], []
     for incident in incidents:
@@ -399,7 +407,7 @@ def quality_report(incidents: list[IncidentInput], agreement_files: list[tuple[P
             continue
         gold_by_article = annotation_spans(incident)
         for article in incident.articles:
-            review_pairs.append((suggest_spans(article.normalized.text, rules), gold_by_article.get(article.article_id, [])))
+            review_pairs.append((suggest(article.normalized.text), gold_by_article.get(article.article_id, [])))
         if "type_of_breach" in incident.extra:  # a source that states its own breach type (OCR's form field)
             actions = {s.type for spans in gold_by_article.values() for s in spans if s.element == "action"}
             consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
@@ -584,7 +592,9 @@ def build_to(
         cache = SegmentCache(project.cache / "segments.json")
         release, split_ids = make_rows(incidents, collected.links, cache.segment)
         cache.save()
-        quality = quality_report(incidents, collected.agreement)
+        suggestions = SuggestionCache(project.cache / "suggestions.json")
+        quality = quality_report(incidents, collected.agreement, suggestions.spans)
+        suggestions.save()
         progress("measured review changes, agreement and consistency with the sources' own breach types")
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -231,3 +234,39 @@ def normalize(raw: str, profile: str = "plain") -> Normalized:
     paragraphs = _rejoin_broken_sentences(paragraphs, fixes)
     clean = "\n\n".join(paragraphs)
     return Normalized(clean, fixes, find_quality_flags(clean))
+
+
+# --- a cache for builds: unchanged raw texts are not normalised again -------------------------------
+
+_cache: "TextCache | None" = None  # set by ``normalizing_with_cache`` for the length of a collect
+
+
+def _encode(result: Normalized) -> dict:
+    return {"text": result.text, "fixes": [[f.kind, f.detail] for f in result.fixes],
+            "flags": [[f.kind, f.start, f.end] for f in result.flags]}
+
+
+def _decode(value: dict) -> Normalized:
+    return Normalized(value["text"], [Fix(*f) for f in value["fixes"]], [QualityFlag(*f) for f in value["flags"]])
+
+
+def normalize_cached(raw: str, profile: str = "plain") -> Normalized:
+    """``normalize``, through the build's cache when one is open (the result is the same either way)."""
+    if _cache is None:
+        return normalize(raw, profile)
+    return _decode(_cache.get(f"{profile}\0{raw}"))
+
+
+@contextmanager
+def normalizing_with_cache(path: "Path | None") -> Iterator[None]:
+    """Keep normalised texts in ``path`` (keyed by profile, raw text and normaliser version) meanwhile."""
+    from .textcache import TextCache
+
+    global _cache
+    previous = _cache
+    _cache = TextCache(path, f"normalize-{NORMALIZER_VERSION}", lambda key: _encode(normalize(*reversed(key.split("\0", 1)))))
+    try:
+        yield
+        _cache.save()
+    finally:
+        _cache = previous

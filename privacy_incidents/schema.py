@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 import datetime as dt
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,7 @@ class Taxonomy:
     descriptions: dict[str, str]
     veris: dict[str, str]
 
-    @property
+    @cached_property  # asked for per sentence: computed once per taxonomy
     def type_names(self) -> tuple[str, ...]:
         """Flat ``element:type`` names in declaration order (their ClassLabel integers)."""
         return tuple(f"{e}:{t}" for e in self.elements for t in self.types_by_element[e])
@@ -61,7 +61,7 @@ def _taxonomy_at(path: Path, modified_ns: int) -> Taxonomy:
     return taxonomy_from_dict(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
 
 
-_by_project: dict[str, tuple[object, Taxonomy]] = {}
+_last: list = []  # [project, its taxonomy]: the last active project asked about
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
@@ -72,11 +72,10 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     """
     if path is None:
         project = active()
-        remembered = _by_project.get(str(project.labels))
-        if remembered and remembered[0] is project:
-            return remembered[1]
+        if _last and _last[0] is project:
+            return _last[1]
         taxonomy = load_taxonomy(project.labels)
-        _by_project[str(project.labels)] = (project, taxonomy)
+        _last[:] = [project, taxonomy]
         return taxonomy
     path = path.resolve()
     return _taxonomy_at(path, path.stat().st_mtime_ns)

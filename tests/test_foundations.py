@@ -283,3 +283,18 @@ def test_swap_in_replaces_the_folder_whole(tmp_path):
     (new / "new.txt").write_text("new", encoding="utf-8")
     swap_in(new, target)
     assert sorted(os.listdir(target)) == ["new.txt"] and not new.exists()
+
+
+def test_the_build_caches_give_what_the_functions_give(tmp_path):
+    from privacy_incidents.normalize import normalize, normalize_cached, normalizing_with_cache
+    from privacy_incidents.segment import SegmentCache, segment
+
+    raw = "# Head\n\nA nurse [viewed](x) 4 ∙ю_∙ю_ records.\r\nShe was fired."
+    for _ in range(2):  # the first pass fills the files, the second reads them back
+        with normalizing_with_cache(tmp_path / "normalized.json"):
+            assert normalize_cached(raw, "markdown") == normalize(raw, "markdown")
+        cache = SegmentCache(tmp_path / "segments.json")
+        text = normalize(raw, "markdown").text
+        assert cache.segment(text) == segment(text)
+        cache.save()
+    assert (tmp_path / "normalized.json").exists() and (tmp_path / "segments.json").exists()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..normalize import Normalized, normalize
+from ..normalize import Normalized, normalize_cached
 from ..project import Project
 from ..seedfiles import SeedError, load_yaml
 
@@ -126,7 +126,7 @@ def read_registered(source: Registered) -> SourceRead:
 
 def make_article(article_id: str, raw: str, meta: dict[str, Any], path: Path, profile: str = "plain") -> ArticleInput:
     """An article with its normalised text; an empty result is an error naming the file."""
-    normalized = normalize(raw, profile)
+    normalized = normalize_cached(raw, profile)
     if not normalized.text.strip():
         raise SeedError(path, f"article {article_id}: empty after normalisation (only boilerplate?)")
     return ArticleInput(article_id, raw, meta, normalized, path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..normalize import Fix, normalize
+from ..normalize import Fix, normalize_cached
 from ..seedfiles import SeedError, SeedErrors, read_text_file
 from . import ArticleInput, IncidentInput, SourceRead, annotation_file, decision_for, licence_meta, out_of_scope, read_scope
 
@@ -74,7 +74,7 @@ def read(source_id: str, folder: Path) -> SourceRead:
                 else:
                     left += 1
                     read.out_of_scope.append(out_of_scope(source_id, decision, f"{organisation}: {decision.note}"))
-            normalized = normalize("\n\n".join(kept), "pdf_markdown")
+            normalized = normalize_cached("\n\n".join(kept), "pdf_markdown")
             if not normalized.text.strip():
                 raise SeedError(path, "no text left: every section is out of scope or empty after normalisation")
             normalized.fixes.insert(0, Fix("out_of_scope_sections", f"{left} section(s) left out (see scope.jsonl)"))
