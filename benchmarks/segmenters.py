@@ -1,9 +1,10 @@
 """Accuracy and speed of the sentence segmenters on gold boundaries the project has (prints a table).
 
 Gold sets:
-- **release**: every article of the release (``dataset/articles``) with its reviewed sentence
-  boundaries (``dataset/sentences``: ``start``/``end`` into the article text). Caveat: these
-  boundaries were first made by pySBD and then reviewed, so they favour pySBD.
+- **release**: the articles of the release's gold incidents (``dataset/articles``) with their
+  sentence boundaries (``dataset/sentences``: ``start``/``end`` into the article text), which the
+  annotators read sentence by sentence. Caveat: these boundaries were first made by pySBD, so they
+  favour pySBD. Silver incidents are left out: nobody has read their boundaries.
 - **golden rules**: pySBD's 48 English "golden rules" (``benchmarks/data/pysbd_golden_rules.py``,
   copied from the pysbd 0.3.3 sdist, MIT).
 
@@ -34,15 +35,17 @@ from privacy_incidents.segmenters import SEGMENTERS, sentence_spans  # noqa: E40
 
 
 def release_gold(dataset: Path) -> list[tuple[str, set[tuple[int, int]]]]:
-    """(article text, its gold sentence offsets) for every article of every split."""
+    """(article text, its gold sentence offsets) for every article of a gold incident, every split."""
     gold = []
     for split in SPLITS:
         articles = pq.read_table(dataset / "articles" / f"{split}-00000-of-00001.parquet", columns=["article_id", "text"]).to_pydict()
-        sentences = pq.read_table(dataset / "sentences" / f"{split}-00000-of-00001.parquet", columns=["article_id", "start", "end"]).to_pydict()
+        sentences = pq.read_table(dataset / "sentences" / f"{split}-00000-of-00001.parquet",
+                                  columns=["article_id", "start", "end", "label_source"]).to_pydict()
         spans = defaultdict(set)
-        for article, start, end in zip(sentences["article_id"], sentences["start"], sentences["end"]):
-            spans[article].add((start, end))
-        gold += [(text, spans[article]) for article, text in zip(articles["article_id"], articles["text"])]
+        for article, start, end, source in zip(sentences["article_id"], sentences["start"], sentences["end"], sentences["label_source"]):
+            if source == 0:  # gold
+                spans[article].add((start, end))
+        gold += [(text, spans[article]) for article, text in zip(articles["article_id"], articles["text"]) if article in spans]
     return gold
 
 
