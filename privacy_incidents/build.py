@@ -401,17 +401,18 @@ def quality_report(
         rules = load_rules()
         suggest = lambda text: suggest_spans(text, rules)  # noqa: E731
     by_id = {i.incident_id: i for i in incidents}
-    review_pairs, consistency_rows = [], []
+    review_pairs: dict[str, list[Any]] = defaultdict(list)
+    consistency_rows = []
     for incident in incidents:
         if incident.annotations.status != "gold" or incident.labels_from:
             continue
         gold_by_article = annotation_spans(incident)
         for article in incident.articles:
-            review_pairs.append((suggest(article.normalized.text), gold_by_article.get(article.article_id, [])))
+            review_pairs[incident.source].append((suggest(article.normalized.text), gold_by_article.get(article.article_id, [])))
         if "type_of_breach" in incident.extra:  # a source that states its own breach type (OCR's form field)
             actions = {s.type for spans in gold_by_article.values() for s in spans if s.element == "action"}
             consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
-    agreement_items = []
+    agreement_items: dict[str, list[Any]] = defaultdict(list)
     for path, second in agreement_files:
         incident = by_id.get(second.incident_id)
         if incident is None:
@@ -419,10 +420,17 @@ def quality_report(
         first = annotation_spans(incident)
         second_spans = _resolve_all(incident, second, path)
         for article in incident.articles:
-            agreement_items.append((article.normalized.text, first.get(article.article_id, []), second_spans.get(article.article_id, [])))
+            agreement_items[incident.source].append(
+                (article.normalized.text, first.get(article.article_id, []), second_spans.get(article.article_id, []))
+            )
+    pooled = [item for items in agreement_items.values() for item in items]
     return {
-        "review_changes": review_changes(review_pairs).as_dict(),
-        "agreement": agreement(agreement_items, taxonomy.elements, taxonomy.type_names) if agreement_items else None,
+        "review_changes": review_changes([pair for pairs in review_pairs.values() for pair in pairs]).as_dict(),
+        "review_changes_by_source": {source: review_changes(pairs).as_dict() for source, pairs in sorted(review_pairs.items())},
+        "agreement": agreement(pooled, taxonomy.elements, taxonomy.type_names) if pooled else None,
+        "agreement_by_source": {
+            source: agreement(items, taxonomy.elements, taxonomy.type_names) for source, items in sorted(agreement_items.items())
+        },
         "breach_type_consistency": breach_type_consistency(consistency_rows),
     }
 

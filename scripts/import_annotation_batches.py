@@ -1,12 +1,14 @@
-"""Turn annotation batches (JSONL, one incident a line) into seed annotation files.
+"""Turn annotation batches (JSONL, one incident a line) into seed annotation files, for any source.
 
-This is how the OCR narratives' gold annotations entered the project: annotators wrote one
-JSONL file per batch (format: {"incident_id", "spans": [{"quote", "element", "type",
-"occurrence"?}], "note"?}); every line is validated through the same models and alignment
-as the build before it is written, and nothing is written when any line is invalid.
+This is how batch annotations enter the project: annotators write one JSONL file per batch
+(format: {"incident_id", "spans": [{"quote", "element", "type", "occurrence"?}], "note"?}); every
+line is validated through the same models and alignment as the build before anything is written,
+and nothing is written when any line is invalid. Each file goes where the incident's source keeps
+its labels (``--agreement``: the source's ``agreement/`` folder, for a blind second annotation).
 
-    python scripts/import_annotation_batches.py --annotator annotator-A --reviewer lead \
-        --out seeds/hhs-ocr/annotations batch-0.jsonl
+    .venv/bin/python scripts/import_annotation_batches.py --annotator annotator-I --annotator-kind model \
+        --review sample --reviewer "project engineer, a language-model coding agent (validated; spot-read)" \
+        batch-1.jsonl
 """
 
 from __future__ import annotations
@@ -16,50 +18,68 @@ import json
 import sys
 from pathlib import Path
 
-from privacy_incidents.align import AlignmentError, resolve_spans
-from privacy_incidents.normalize import normalize
+from privacy_incidents.align import place_spans
+from privacy_incidents.atomic import write_atomic
+from privacy_incidents.build import collect
 from privacy_incidents.schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation
-from privacy_incidents.seedfiles import HHS_CSV, dump_annotations
-from privacy_incidents.sources.hhs_ocr import read_archive
+from privacy_incidents.seedfiles import dump_annotations
+from privacy_incidents.sources import AGREEMENT_FOLDER
+
+HEADER = "# Annotated by reading every sentence ({annotator}); imported by scripts/import_annotation_batches.py from {batch}.\n"
+
+
+def annotation_file(record: dict, incident, args: argparse.Namespace) -> AnnotationFile:
+    """The seed file of one batch line; raises ValueError when a span does not validate or place."""
+    (article,) = incident.articles  # batch annotation is for single-text incidents
+    spans = [SpanAnnotation(**span) for span in record["spans"]]
+    _, problems = place_spans(article.normalized.text, spans)
+    if problems:
+        raise ValueError("; ".join(str(p) for p in problems))
+    provenance = {"reviewer": args.reviewer, "review": args.review} if args.review != "none" else {"review": "none"}
+    return AnnotationFile(
+        incident_id=incident.incident_id, status="gold", annotator=args.annotator, annotator_kind=args.annotator_kind,
+        guideline_version=args.guideline_version, articles=[ArticleAnnotations(article_id=article.article_id, spans=spans)],
+        **provenance,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("batches", nargs="+", type=Path)
+    parser.add_argument("--root", type=Path, default=Path("."))
     parser.add_argument("--annotator", required=True)
-    parser.add_argument("--reviewer", required=True)
+    parser.add_argument("--annotator-kind", choices=["person", "model"], required=True)
+    parser.add_argument("--review", choices=["full", "sample", "none"], required=True)
+    parser.add_argument("--reviewer")
+    parser.add_argument("--agreement", action="store_true", help="a blind second annotation, for the agreement study")
     parser.add_argument("--guideline-version", default=GUIDELINE_VERSION)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    texts = {r.incident_id: normalize(r.narrative).text for r in read_archive(HHS_CSV)[0]}
+    if args.review != "none" and not args.reviewer:
+        parser.error("--review full or sample needs --reviewer")
+    incidents = {i.incident_id: i for i in collect(args.root).incidents}
     files, problems = {}, []
     for batch in args.batches:
-        for number, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(batch.read_text(encoding="utf-8").split("\n"), start=1):
             if not line.strip():
                 continue
-            record = json.loads(line)
-            incident_id = record["incident_id"]
             try:
-                spans = [SpanAnnotation(**span) for span in record["spans"]]
-                resolve_spans(texts[incident_id], spans)
-            except (AlignmentError, ValueError, KeyError) as error:
-                problems.append(f"{batch}:{number}: {incident_id}: {error}")
+                record = json.loads(line)
+                incident = incidents[record["incident_id"]]
+                annotations = annotation_file(record, incident, args)
+            except (ValueError, KeyError, TypeError) as error:
+                problems.append(f"{batch}:{number}: {error}")
                 continue
-            files[incident_id] = AnnotationFile(
-                incident_id=incident_id,
-                status="gold",
-                annotator=args.annotator,
-                reviewer=args.reviewer,
-                guideline_version=args.guideline_version,
-                articles=[ArticleAnnotations(article_id=incident_id, spans=spans)],
-            )
+            target = incident.annotation_path
+            if args.agreement:
+                target = target.parent.parent / AGREEMENT_FOLDER / target.name
+            files[target] = HEADER.format(annotator=args.annotator, batch=batch.name) + dump_annotations(annotations)
     if problems:
         print("\n".join(problems), file=sys.stderr)
+        print(f"{len(problems)} problem(s); nothing was written", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for incident_id, annotations in sorted(files.items()):
-        (args.out / f"{incident_id}.yaml").write_text(dump_annotations(annotations), encoding="utf-8")
-    print(f"wrote {len(files)} annotation files to {args.out}")
+    for target, text in sorted(files.items()):
+        write_atomic(target, text)
+    print(f"wrote {len(files)} annotation files")
     return 0
 
 
