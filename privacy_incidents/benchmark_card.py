@@ -25,8 +25,11 @@ def transfer_matrix(result: dict[str, Any], task: str = TRANSFER_TASK) -> tuple[
     sources = transfer.get("eligible_sources", [])
     rows, values = [], []
     for train in sources:
+        alone = transfer["alone"].get(train)
+        if alone is None:  # no gold training sentences of this source: nothing was fitted
+            continue
         rows.append(f"{train} alone")
-        values.append([(transfer["alone"][train][test].get(task) or {}).get("main_value") for test in sources])
+        values.append([(alone[test].get(task) or {}).get("main_value") for test in sources])
     for held_out in sources:
         cell = transfer["leave_one_out"].get(held_out)
         rows.append(f"all but {held_out}")

@@ -83,6 +83,9 @@ def run_transfer(
         result["leave_one_out"][held_out] = {task: _cell(task, test_of[held_out], model, len(train)) for task in tasks}
     for train_source in sources:
         train = data["train"].of_sources({train_source})
+        if not len(train) and spec["kind"] not in ("rules",):
+            result["alone"][train_source] = None  # no gold training sentences of this source (yet)
+            continue
         model = fit(spec, train, data["validation"], fixed)
         result["alone"][train_source] = {
             test_source: {task: _cell(task, test_of[test_source], model, len(train)) for task in tasks} for test_source in sources

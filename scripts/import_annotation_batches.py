@@ -25,7 +25,7 @@ from privacy_incidents.schema import GUIDELINE_VERSION, AnnotationFile, ArticleA
 from privacy_incidents.seedfiles import dump_annotations
 from privacy_incidents.sources import AGREEMENT_FOLDER
 
-HEADER = "# Annotated by reading every sentence ({annotator}); imported by scripts/import_annotation_batches.py from {batch}.\n"
+HEADER = "# Imported by scripts/import_annotation_batches.py from the annotator's batch {batch}.\n"
 
 
 def annotation_file(record: dict, incident, args: argparse.Namespace) -> AnnotationFile:
@@ -72,7 +72,7 @@ def main() -> int:
             target = incident.annotation_path
             if args.agreement:
                 target = target.parent.parent / AGREEMENT_FOLDER / target.name
-            files[target] = HEADER.format(annotator=args.annotator, batch=batch.name) + dump_annotations(annotations)
+            files[target] = HEADER.format(batch=batch.name) + dump_annotations(annotations)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s); nothing was written", file=sys.stderr)

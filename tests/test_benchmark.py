@@ -294,3 +294,16 @@ def test_extract_without_fitted_models_names_the_command(root_with_models, tmp_p
     page.write_text("A nurse viewed the records.\n")
     code, _, err = run(capsys, "--root", str(root_with_models), "extract", str(page))
     assert code == 1 and "privacy-incidents evaluate --baseline tfidf_svm_v1" in err
+
+
+def test_a_source_with_gold_test_but_no_gold_train_is_held_out_but_not_fitted_alone(tmp_path):
+    # As after the first annotations of a new source: its validation and test are gold, its train is not.
+    splits = {"train": {"ocr": 20}, "validation": {"ocr": 4, "hibp": 4}, "test": {"ocr": 6, "hibp": 6}}
+    dataset = write_release(tmp_path / "dataset", splits)
+    data = {split: read_split(dataset, split).gold() for split in ("train", "validation", "test")}
+    protocol = {"name": "t", "version": 1, "min_test_incidents": 6, "tasks": ["types"]}
+    chosen = {"elements": {"alpha": 0.3}, "types": {"alpha": 0.3}}
+    result = run_transfer(load_baseline("complement_nb_v1"), data, chosen, protocol=protocol)
+    assert result["eligible_sources"] == ["hibp", "ocr"]
+    assert result["alone"]["hibp"] is None and result["alone"]["ocr"]["hibp"]["types"]["test_incidents"] == 6
+    assert result["leave_one_out"]["hibp"]["types"]["train_sentences"] == 3 * 20
