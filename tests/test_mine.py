@@ -46,20 +46,22 @@ def cluster():
         yield local
 
 
-def release_test_articles(count: int) -> list[dict]:
-    """Held-out incident reports whose labels were decided by reading (gold; the silver sources are
-    incidents too, but the score is checked where the release is sure)."""
+def release_test_articles(count: int, sources: tuple[str, ...] | None = None) -> list[dict]:
+    """Held-out incident reports whose labels were decided by reading (gold), of ``sources`` if given
+    (the silver sources are incidents too, but the score is checked where the release is sure)."""
     gold = {row["incident_id"] for row in pq.read_table(DATASET / "incidents" / "test-00000-of-00001.parquet",
                                                        columns=["incident_id", "label_source"]).to_pylist() if row["label_source"] == 0}
-    table = pq.read_table(DATASET / "articles" / "test-00000-of-00001.parquet", columns=["article_id", "incident_id", "title", "text"]).to_pylist()
+    table = pq.read_table(DATASET / "articles" / "test-00000-of-00001.parquet",
+                          columns=["article_id", "incident_id", "source", "title", "text"]).to_pylist()
     return [{"id": row["article_id"], "title": row["title"], "text": row["text"], "label": "incident"}
-            for row in table if row["incident_id"] in gold][:count]
+            for row in table if row["incident_id"] in gold and (sources is None or row["source"] in sources)][:count]
 
 
-def mixed_documents(incidents: int) -> list[dict]:
-    """Held-out release incidents plus the labelled mix (GDPRhub and HIBP, in and out of scope)."""
+def mixed_documents(incidents: int, sources: tuple[str, ...] | None = ("hhs-ocr",)) -> list[dict]:
+    """Held-out gold incidents (by default of the genre the models were fitted on, OCR) plus the
+    labelled mix (GDPRhub and HIBP, in and out of scope)."""
     mix = [json.loads(line) for line in MIX.read_text(encoding="utf-8").splitlines()]
-    return release_test_articles(incidents) + mix
+    return release_test_articles(incidents, sources) + mix
 
 
 def write_corpus(folder: Path, documents: list[dict]) -> str:
@@ -104,6 +106,19 @@ def test_top_candidates_of_a_labelled_mix_are_the_incidents(tmp_path, files):
     assert all(t.split(":")[0] in best["elements"] for t in best["types"])
     source = next(d["text"] for d in documents if d["id"] == best["id"])
     assert best["evidence"] and all(sentence in source for sentence in best["evidence"])
+
+
+def test_incidents_of_every_gold_source_outrank_non_incidents_more_often_than_not(tmp_path, files):
+    """Across genres the score only partly generalises (README): better than chance, far from perfect."""
+    from sklearn.metrics import roc_auc_score
+
+    documents = mixed_documents(15, sources=None)  # gold test incidents of every source (OCR, news, ADBA, HIBP)
+    label = {d["id"]: d["label"] for d in documents}
+    output = tmp_path / "candidates.jsonl"
+    mine(write_corpus(tmp_path / "corpus", documents), output, files, scheduler="synchronous", progress=False)
+    ranked = read_jsonl(output)
+    auc = roc_auc_score([label[r["id"]] == "incident" for r in ranked], [r["score"] for r in ranked])
+    assert auc > 0.6, auc
 
 
 def test_top_keeps_the_same_head_as_the_full_ranking(tmp_path, files):
