@@ -11,21 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .metrics import bootstrap_interval, multilabel_scores
-from .project import active
+from .project import UserError, active, read_once
 from .schema import load_taxonomy
 
 TASKS_FILE = "tasks.yaml"
 SENTENCE_TASKS = ("elements", "types")
 
 
-class EvaluationError(ValueError):
+class EvaluationError(UserError, ValueError):
     """A known problem in evaluating, predicting or scoring; the message says what and what is valid."""
 
 
@@ -35,12 +34,10 @@ class PredictionsError(EvaluationError):
 
 def load_tasks(path: Path | None = None) -> dict[str, dict[str, Any]]:
     """The task definitions of the active project (``baselines/tasks.yaml``), read once per file version."""
-    path = (path or active().baselines / TASKS_FILE).resolve()
-    return _tasks_at(path, path.stat().st_mtime_ns)
+    return read_once(path or active().baselines / TASKS_FILE, _read_tasks)
 
 
-@cache
-def _tasks_at(path: Path, modified_ns: int) -> dict[str, dict[str, Any]]:
+def _read_tasks(path: Path) -> dict[str, dict[str, Any]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .project import UserError
 from .segmenters import MINING_SEGMENTER, sentence_spans
 
 SHARD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -41,7 +42,7 @@ SCORE_DIGITS = 6  # scores are rounded so that every scheduler writes the same b
 MAX_EVIDENCE_CHARS = 400
 
 
-class MineError(ValueError):
+class MineError(UserError, ValueError):
     """Bad mining input (a shard, a row, the output path): the message names it and what is valid."""
 
 

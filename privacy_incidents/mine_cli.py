@@ -41,9 +41,6 @@ def cmd_mine(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         print(f"nothing was written to {args.output}.", file=sys.stderr)
         return 1
-    except ValueError as error:  # no such baseline
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     print(f"wrote {count} candidate(s) to {args.output}, best first")
     return 0
 
@@ -109,16 +106,12 @@ def _quote(value: str) -> str:
 
 def cmd_candidate(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    try:
-        path, line = parse_reference(args.reference)
-        record = read_candidate(path, line)
-        document = candidate_document(record)
-        if out.exists():
-            raise MineError(f"{out}: exists; choose another --out (nothing is overwritten)")
-        out.write_text(document.text.rstrip("\n") + "\n", encoding="utf-8")
-    except MineError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    path, line = parse_reference(args.reference)  # a bad reference or line: a MineError, shown by main
+    record = read_candidate(path, line)
+    document = candidate_document(record)
+    if out.exists():
+        raise MineError(f"{out}: exists; choose another --out (nothing is overwritten)")
+    out.write_text(document.text.rstrip("\n") + "\n", encoding="utf-8")
     command = [f"privacy-incidents new {suggested_id(record)} --from {_quote(str(out))}"]
     for flag, key in (("--title", "title"), ("--url", "url"), ("--published", "date")):
         value = document.meta.get(key)
