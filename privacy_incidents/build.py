@@ -29,7 +29,7 @@ from .quality import agreement, breach_type_consistency, review_changes
 from .schema import CONFIGS, SPLITS, AnnotationFile, json_schemas, load_taxonomy, release_features
 from .seedfiles import SeedError, SeedErrors, gathered, load_annotations, load_yaml
 from .segment import SegmentationError, SegmentCache, Sentence, segment
-from .sources import AGREEMENT_FOLDER, IncidentInput, OutOfScope, read_registered, registry
+from .sources import AGREEMENT_FOLDER, IncidentInput, SourceRead, read_registered, registry
 from .splits import assign_split
 from .suggest import SuggestionCache, load_rules, silver_annotations, suggest_spans
 
@@ -45,12 +45,10 @@ class Link:
 
 
 @dataclass
-class Collected:
-    """Everything the sources hold: incidents (with their labels), out-of-scope documents, warnings."""
+class Collected(SourceRead):
+    """What every source read (incidents, now with their labels; out-of-scope documents; warnings),
+    with the project's second annotations and cross-source links."""
 
-    incidents: list[IncidentInput]
-    out_of_scope: list[OutOfScope] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     agreement: list[tuple[Path, AnnotationFile]] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
 
@@ -278,10 +276,6 @@ def _sorted_unique(values: Any, order: tuple[str, ...]) -> list[str]:
     return [v for v in order if v in present]
 
 
-def INCIDENT_FEATURES() -> dict[str, Any]:  # noqa: N802 - reads like the constant it stands for
-    return release_features()["incidents"]
-
-
 def incident_rows(incident: IncidentInput, segmenter: Callable[[str], list[Sentence]] = segment) -> dict[str, list[dict[str, Any]]]:
     """The rows one incident contributes to every config (labels still as names)."""
     taxonomy = load_taxonomy()
@@ -382,7 +376,7 @@ def incident_rows(incident: IncidentInput, segmenter: Callable[[str], list[Sente
         "source_fields": json.dumps(incident.extra, sort_keys=True, ensure_ascii=False, default=str),
     }
     # Every other column is a structured field of the source: declared once, in the features.
-    for name, feature in INCIDENT_FEATURES().items():
+    for name, feature in release_features()["incidents"].items():
         if name not in incident_row:
             incident_row[name] = incident.extra.get(name, [] if hasattr(feature, "feature") else None)
     rows["incidents"].append(incident_row)

@@ -6,7 +6,6 @@ derived from ``schemas/labels.yaml`` and the rows just built. Never edit the out
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 from pathlib import Path

@@ -28,7 +28,7 @@ from .seedfiles import (
     load_annotations,
     load_incident_meta,
 )
-from .sources import registry
+from .sources import Registered, registry
 from .suggest import SILVER_ANNOTATOR, silver_annotations
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -161,12 +161,10 @@ def known_texts(project: Project) -> tuple[set[str], dict[str, str]]:
     else:
         rows = [(r["incident_id"], r["article_id"], r["text"]) for path in articles
                 for r in pq.read_table(path, columns=["incident_id", "article_id", "text"]).to_pylist()]
-        for source in registry(project):
-            if source.adapter == FOLDER_ADAPTER:
-                folder_incidents = read_registered(source).incidents
-                fresh = {i.incident_id for i in folder_incidents}
-                rows = [row for row in rows if row[0] not in fresh]
-                rows += [(i.incident_id, a.article_id, a.normalized.text) for i in folder_incidents for a in i.articles]
+        folder_incidents = read_registered(folder_source(project)).incidents
+        fresh = {i.incident_id for i in folder_incidents}
+        rows = [row for row in rows if row[0] not in fresh]
+        rows += [(i.incident_id, a.article_id, a.normalized.text) for i in folder_incidents for a in i.articles]
     known: dict[str, str] = {}
     for incident_id, article_id, text in rows:
         known.setdefault(text_key(text), f"incident {incident_id!r}, article {article_id!r}")
@@ -233,12 +231,17 @@ def check_incident_id(incident_id: str) -> None:
         )
 
 
-def incidents_folder(project: Project) -> Path:
-    """Where folder incidents live: the folder of the source read by the ``folders`` adapter."""
+def folder_source(project: Project) -> Registered:
+    """The registered source read by the ``folders`` adapter: where ``new`` adds incidents."""
     for source in registry(project):
         if source.adapter == FOLDER_ADAPTER:
-            return source.folder
+            return source
     raise SeedError(project.sources_registry, f"no source with adapter {FOLDER_ADAPTER!r}: `new` adds incident folders to it")
+
+
+def incidents_folder(project: Project) -> Path:
+    """Where folder incidents live."""
+    return folder_source(project).folder
 
 
 def add_incident(root: Path, incident_id: str, source_path: Path, options: dict[str, Any], add_article: bool = False) -> Addition:

@@ -19,10 +19,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 import unicodedata
 from dataclasses import dataclass, field
 
 import ftfy
+
+if TYPE_CHECKING:
+    from .textcache import TextCache
 
 NORMALIZER_VERSION = "1.1"
 

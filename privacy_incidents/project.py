@@ -12,10 +12,12 @@ non-editable install works as well as a clone. Nothing is read at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 MARKER = Path("schemas") / "labels.yaml"
 
@@ -89,6 +91,21 @@ def find_project(start: Path | str = ".") -> Project:
         f"{start}: not a privacy-incidents project (no {MARKER.as_posix()} here or in any parent folder); "
         "run from a clone of the project or pass --root CLONE"
     )
+
+
+def read_once(path: Path, parse: Callable[[Path], Any]) -> Any:
+    """``parse(path)``, remembered for as long as the file is unchanged (same path, same mtime).
+
+    The project's definition files (taxonomy, rules, tasks) are asked for again and again;
+    ``parse`` must be a module-level function (it is part of the cache key).
+    """
+    path = path.resolve()
+    return _parsed(path, path.stat().st_mtime_ns, parse)
+
+
+@cache
+def _parsed(path: Path, modified_ns: int, parse: Callable[[Path], Any]) -> Any:
+    return parse(path)
 
 
 _active: Project | None = None

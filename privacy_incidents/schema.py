@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 import datetime as dt
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from .project import active
+from .project import active, read_once
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LABEL_SOURCES = ("gold", "silver")
 # Version of cards/annotation-guidelines.md; bump both together.
@@ -56,8 +56,7 @@ def taxonomy_from_dict(raw: dict[str, Any]) -> Taxonomy:
     return Taxonomy(str(raw["version"]), elements, types_by_element, descriptions, veris)
 
 
-@cache
-def _taxonomy_at(path: Path, modified_ns: int) -> Taxonomy:
+def _read_taxonomy(path: Path) -> Taxonomy:
     return taxonomy_from_dict(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
 
 
@@ -77,8 +76,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         taxonomy = load_taxonomy(project.labels)
         _last[:] = [project, taxonomy]
         return taxonomy
-    path = path.resolve()
-    return _taxonomy_at(path, path.stat().st_mtime_ns)
+    return read_once(path, _read_taxonomy)
 
 
 def load_changelog(path: Path | None = None) -> list[dict[str, str]]:

@@ -13,13 +13,12 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
 
 from .align import Span, find_all
-from .project import active
+from .project import active, read_once
 from .textcache import TextCache
 from .schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation, load_taxonomy
 
@@ -35,12 +34,10 @@ class Rules:
 
 def load_rules(path: Path | None = None) -> Rules:
     """The active project's rules_v1 (or the rule file ``path``), compiled once per file version."""
-    path = (path or active().baselines / RULES_FILE).resolve()
-    return _rules_at(path, path.stat().st_mtime_ns)
+    return read_once(path or active().baselines / RULES_FILE, _compile_rules)
 
 
-@cache
-def _rules_at(path: Path, modified_ns: int) -> Rules:
+def _compile_rules(path: Path) -> Rules:
     """Compile the rule file; an unknown element or type is an error naming the valid ones."""
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     taxonomy = load_taxonomy()

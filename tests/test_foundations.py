@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from privacy_incidents.cli import main
-from privacy_incidents.project import ProjectError, find_project
+from privacy_incidents.project import find_project
 
 from .conftest import PROJECT_ROOT, SEED_INCIDENT, copy_project
 from .test_bad_input import replace_in, run_validate

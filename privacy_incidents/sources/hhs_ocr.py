@@ -138,6 +138,7 @@ def incident_of(record: OcrRecord, path: Path, folder: Path) -> IncidentInput:
         redistributable=True, commercial_use=True, notes=LICENSE_BASIS,
     )
     article = make_article(record.incident_id, record.narrative, meta, path)
+    affected = _count(fields["individuals_affected"], path, record.line_number)
     # Repeat filings share the first filing's labels: the text, so the labels, are one.
     label_id = record.duplicate_of or record.incident_id
     return IncidentInput(
@@ -158,8 +159,8 @@ def incident_of(record: OcrRecord, path: Path, folder: Path) -> IncidentInput:
             "sector": "health",
             "jurisdiction": "United States" + (f" ({fields['state']})" if fields["state"] else ""),
             "state": fields["state"],
-            "individuals_affected": _count(fields["individuals_affected"], path, record.line_number),
-            "records_affected": _count(fields["individuals_affected"], path, record.line_number),
+            "individuals_affected": affected,
+            "records_affected": affected,  # the column every source fills
             "breach_submission_date": fields["breach_submission_date"],
             "type_of_breach": _split_list(fields["type_of_breach"]),
             "location_of_breached_information": _split_list(fields["location_of_breached_information"]),
