@@ -76,6 +76,16 @@ def licence_entries(release: Release) -> list[dict[str, str]]:
     return entries
 
 
+# The Hub's names for who made the labels: a person's reading, or a program's (a language-model
+# annotator or the rules). Derived from the rows, so the header cannot claim a kind that is absent.
+HUB_ANNOTATION_CREATORS = {"person": "expert-generated", "model": "machine-generated", "rules": "machine-generated"}
+
+
+def annotation_creators(release: Release) -> list[str]:
+    kinds = {row["annotator_kind"] for s in SPLITS for row in release["incidents"][s]}
+    return sorted({HUB_ANNOTATION_CREATORS[kind] for kind in kinds})
+
+
 def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
     total_sentences = sum(len(release["sentences"][s]) for s in SPLITS)
     present = licences([row for s in SPLITS for row in release["articles"][s]])
@@ -96,7 +106,7 @@ def card_header(release: Release, num_bytes: NumBytes) -> dict[str, Any]:
         "task_ids": ["multi-label-classification", "named-entity-recognition"],
         "size_categories": ["1K<n<10K" if total_sentences < 10_000 else "10K<n<100K"],
         "source_datasets": ["original"],
-        "annotations_creators": ["expert-generated", "machine-generated"],
+        "annotations_creators": annotation_creators(release),
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "configs": [
@@ -221,8 +231,14 @@ def render_card(
             lstrip_blocks=True,
         )
         body = environment.get_template(CARD_TEMPLATE).render(**card_facts(release, quality, project, variant, collected))
-        header = yaml.safe_dump(card_header(release, num_bytes), sort_keys=False, allow_unicode=True, width=100)
-        return f"---\n{header}---\n\n{body}"
+        return f"---\n{header_yaml(card_header(release, num_bytes))}\n---\n\n{body}"
+
+
+def header_yaml(header: dict[str, Any]) -> str:
+    """The card's YAML header through huggingface_hub's DatasetCardData, the Hub's own card model."""
+    from huggingface_hub import DatasetCardData
+
+    return DatasetCardData(**header).to_yaml()
 
 
 def write_card_files(

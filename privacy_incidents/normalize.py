@@ -28,7 +28,7 @@ import ftfy
 if TYPE_CHECKING:
     from .textcache import TextCache
 
-NORMALIZER_VERSION = "1.1"
+NORMALIZER_VERSION = "1.2"
 
 # Mojibake seen in the HHS OCR archive that ftfy cannot undo (the bytes went through two
 # code pages and lost information). Written by hand because no library knows this mapping;
@@ -203,6 +203,19 @@ def _fix_pdf_artifacts(text: str, fixes: list[Fix]) -> str:
     return text
 
 
+# "##Impact on Individuals": CommonMark needs a space after the hashes, so such a line would be
+# read as text; archive entries write section headings this way now and then.
+UNSPACED_HEADING = re.compile(r"^(#{2,6})(?=[^\s#])", re.MULTILINE)
+
+
+def _space_headings(markdown: str, fixes: list[Fix]) -> str:
+    """Give an ATX heading written without its space (``##Impact``) the space CommonMark needs."""
+    found = UNSPACED_HEADING.findall(markdown)
+    if found:
+        fixes.append(Fix("unspaced_heading", f"x{len(found)}"))
+    return UNSPACED_HEADING.sub(r"\1 ", markdown)
+
+
 def _html_text(fragment: str) -> str:
     """The text of an HTML fragment with lxml: tags dropped (links keep their words), entities decoded."""
     import lxml.html
@@ -225,7 +238,7 @@ def normalize(raw: str, profile: str = "plain") -> Normalized:
         from .markdown import markdown_to_text
 
         keep_headings = profile == "markdown"
-        raw = markdown_to_text(raw, headings=keep_headings)
+        raw = markdown_to_text(_space_headings(raw, fixes), headings=keep_headings)
         fixes.append(Fix("markdown", "parsed with markdown-it-py: emphasis, link targets and image marks dropped"
                          + ("" if keep_headings else "; section headings dropped")))
     if profile == "html_fragment":

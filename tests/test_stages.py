@@ -38,6 +38,14 @@ def test_markdown_links_become_their_text(afp):
     assert "](#)" not in afp.text
 
 
+def test_a_heading_written_without_its_space_is_still_a_heading():
+    # ADBA writes "##Impact on Individuals" now and then; CommonMark alone reads it as text.
+    body = "## What Happened\n\nStaff records were stolen.\n\n##Impact on Individuals\n\nNames were exposed.\n\n#hashtag stays."
+    result = normalize(body, profile="markdown_body")
+    assert result.text == "Staff records were stolen.\n\nNames were exposed.\n\n#hashtag stays."
+    assert ("unspaced_heading", "x1") in [(f.kind, f.detail) for f in result.fixes]
+
+
 def test_sentence_broken_across_paragraphs_is_rejoined(afp):
     assert "in a bid to identify the source of leaks" in afp.text
     assert any(f.kind == "rejoined_paragraph" for f in afp.fixes)
