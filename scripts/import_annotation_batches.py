@@ -6,6 +6,11 @@ line is validated through the same models and alignment as the build before anyt
 and nothing is written when any line is invalid. Each file goes where the incident's source keeps
 its labels (``--agreement``: the source's ``agreement/`` folder, for a blind second annotation).
 
+``--second-reading``: the batch is a full second reading of incidents that are already gold (the
+reader saw the first annotation and corrected it). The first annotator is kept, the reader is
+recorded as ``reviewer`` with ``review: full``, and the spans are the reader's list. Extra fields
+of a line (a verdict, ``changed``) are kept in the batch file, which is committed beside the labels.
+
     .venv/bin/python scripts/import_annotation_batches.py --annotator annotator-I --annotator-kind model \
         --review sample --reviewer "project engineer, a language-model coding agent (validated; spot-read)" \
         batch-1.jsonl
@@ -22,7 +27,7 @@ from privacy_incidents.align import place_spans
 from privacy_incidents.atomic import write_atomic
 from privacy_incidents.build import collect
 from privacy_incidents.schema import GUIDELINE_VERSION, AnnotationFile, ArticleAnnotations, SpanAnnotation
-from privacy_incidents.seedfiles import dump_annotations
+from privacy_incidents.seedfiles import dump_annotations, load_annotations
 from privacy_incidents.sources import AGREEMENT_FOLDER
 
 HEADER = "# Imported by scripts/import_annotation_batches.py from the annotator's batch {batch}.\n"
@@ -35,11 +40,19 @@ def annotation_file(record: dict, incident, args: argparse.Namespace) -> Annotat
     _, problems = place_spans(article.normalized.text, spans)
     if problems:
         raise ValueError("; ".join(str(p) for p in problems))
-    provenance = {"reviewer": args.reviewer, "review": args.review} if args.review != "none" else {"review": "none"}
+    if args.second_reading:
+        first = load_annotations(incident.annotation_path)
+        if first.status != "gold":
+            raise ValueError(f"{incident.annotation_path} is {first.status}: a second reading is of gold labels")
+        who = {"annotator": first.annotator, "annotator_kind": first.annotator_kind,
+               "reviewer": f"{args.annotator} ({args.annotator_kind}; read every span under guidelines {args.guideline_version})",
+               "review": "full"}
+    else:
+        provenance = {"reviewer": args.reviewer, "review": args.review} if args.review != "none" else {"review": "none"}
+        who = {"annotator": args.annotator, "annotator_kind": args.annotator_kind, **provenance}
     return AnnotationFile(
-        incident_id=incident.incident_id, status="gold", annotator=args.annotator, annotator_kind=args.annotator_kind,
-        guideline_version=args.guideline_version, articles=[ArticleAnnotations(article_id=article.article_id, spans=spans)],
-        **provenance,
+        incident_id=incident.incident_id, status="gold", guideline_version=args.guideline_version,
+        articles=[ArticleAnnotations(article_id=article.article_id, spans=spans)], **who,
     )
 
 
@@ -49,12 +62,18 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=Path("."))
     parser.add_argument("--annotator", required=True)
     parser.add_argument("--annotator-kind", choices=["person", "model"], required=True)
-    parser.add_argument("--review", choices=["full", "sample", "none"], required=True)
+    parser.add_argument("--review", choices=["full", "sample", "none"])
+    parser.add_argument("--second-reading", action="store_true",
+                        help="a full second reading of gold labels: the first annotator is kept, --annotator becomes the reviewer")
     parser.add_argument("--reviewer")
     parser.add_argument("--agreement", action="store_true", help="a blind second annotation, for the agreement study")
     parser.add_argument("--guideline-version", default=GUIDELINE_VERSION)
     args = parser.parse_args()
-    if args.review != "none" and not args.reviewer:
+    if args.second_reading and (args.review or args.reviewer or args.agreement):
+        parser.error("--second-reading records the review itself: give no --review, --reviewer or --agreement")
+    if not args.second_reading and not args.review:
+        parser.error("give --review (full, sample or none), or --second-reading")
+    if args.review in ("full", "sample") and not args.reviewer:
         parser.error("--review full or sample needs --reviewer")
     incidents = {i.incident_id: i for i in collect(args.root).incidents}
     files, problems = {}, []

@@ -1,0 +1,62 @@
+"""scripts/import_annotation_batches.py: how batch annotations and second readings enter the project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .conftest import PROJECT_ROOT, copy_project
+
+SCRIPT = PROJECT_ROOT / "scripts" / "import_annotation_batches.py"
+INCIDENT = "hhs-ocr-0001"
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), "--root", str(root), *args], capture_output=True, text=True)
+
+
+def first_annotation(root: Path) -> tuple[Path, dict]:
+    path = root / "seeds" / "hhs-ocr" / "annotations" / f"{INCIDENT}.yaml"
+    return path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def batch(tmp_path: Path, spans: list[dict]) -> Path:
+    path = tmp_path / "reading.jsonl"
+    record = {"incident_id": INCIDENT, "spans": spans, "changed": True, "breach_type_verdict": None}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_second_reading_keeps_the_first_annotator_and_records_a_full_review(tmp_path):
+    root = copy_project(tmp_path / "project", with_hhs=True, hhs_records=5)
+    path, before = first_annotation(root)
+    spans = before["articles"][0]["spans"][:-1]  # the reader dropped the last span
+    result = run(root, "--annotator", "annotator-Y", "--annotator-kind", "model", "--second-reading", str(batch(tmp_path, spans)))
+    assert result.returncode == 0, result.stderr
+    _, after = first_annotation(root)
+    assert (after["annotator"], after["annotator_kind"]) == (before["annotator"], before["annotator_kind"])
+    assert after["review"] == "full" and after["reviewer"].startswith("annotator-Y (model; read every span")
+    assert after["articles"][0]["spans"] == spans
+
+
+def test_a_bad_quote_names_the_batch_line_and_writes_nothing(tmp_path):
+    root = copy_project(tmp_path / "project", with_hhs=True, hhs_records=5)
+    path, _ = first_annotation(root)
+    untouched = path.read_bytes()
+    spans = [{"quote": "words that are not in the narrative", "element": "action", "type": "theft"}]
+    result = run(root, "--annotator", "annotator-Y", "--annotator-kind", "model", "--second-reading", str(batch(tmp_path, spans)))
+    assert result.returncode == 1
+    assert "reading.jsonl:1:" in result.stderr and "not found in the article" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert path.read_bytes() == untouched
+
+
+def test_a_second_reading_refuses_a_review_of_its_own(tmp_path):
+    root = copy_project(tmp_path / "project", with_hhs=True, hhs_records=5)
+    result = run(root, "--annotator", "annotator-Y", "--annotator-kind", "model", "--second-reading", "--review", "sample",
+                 str(batch(tmp_path, [])))
+    assert result.returncode == 2 and "--second-reading records the review itself" in result.stderr
