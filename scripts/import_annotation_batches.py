@@ -76,7 +76,7 @@ def main() -> int:
     if args.review in ("full", "sample") and not args.reviewer:
         parser.error("--review full or sample needs --reviewer")
     incidents = {i.incident_id: i for i in collect(args.root).incidents}
-    files, problems = {}, []
+    files, problems, repeats = {}, [], []
     for batch in args.batches:
         for number, line in enumerate(batch.read_text(encoding="utf-8").split("\n"), start=1):
             if not line.strip():
@@ -84,6 +84,9 @@ def main() -> int:
             try:
                 record = json.loads(line)
                 incident = incidents[record["incident_id"]]
+                if incident.labels_from:  # a repeat filing: its labels are read from its first filing's file
+                    repeats.append(f"{batch}:{number}: {incident.incident_id} (labels from {incident.labels_from})")
+                    continue
                 annotations = annotation_file(record, incident, args)
             except (ValueError, KeyError, TypeError) as error:
                 problems.append(f"{batch}:{number}: {error}")
@@ -99,6 +102,8 @@ def main() -> int:
     for target, text in sorted(files.items()):
         write_atomic(target, text)
     print(f"wrote {len(files)} annotation files")
+    if repeats:
+        print(f"skipped {len(repeats)} repeat filing(s), labelled by their first filing:\n  " + "\n  ".join(repeats))
     return 0
 
 

@@ -60,3 +60,38 @@ def test_a_second_reading_refuses_a_review_of_its_own(tmp_path):
     result = run(root, "--annotator", "annotator-Y", "--annotator-kind", "model", "--second-reading", "--review", "sample",
                  str(batch(tmp_path, [])))
     assert result.returncode == 2 and "--second-reading records the review itself" in result.stderr
+
+
+def load_script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_batch_checker_names_each_problem_with_its_output_line():
+    from privacy_incidents.project import using
+
+    checker = load_script("annotation_batch")
+    text = "Staff records were stolen. The records held names."
+    batch = {"x-1": {"incident_id": "x-1", "text": text, "sentences": [[0, 26], [27, 50]]},
+             "x-2": {"incident_id": "x-2", "text": text, "sentences": [[0, 26], [27, 50]]}}
+    lines = [
+        json.dumps({"incident_id": "x-1", "spans": [
+            {"quote": "were stolen", "element": "action", "type": "theft"},
+            {"quote": "records", "element": "data_accessed", "type": "unspecified"},        # twice in the text
+            {"quote": "stolen. The", "element": "action", "type": "theft"},                 # across sentences
+        ]}),
+        json.dumps({"incident_id": "x-9", "spans": []}),
+    ]
+    with using(PROJECT_ROOT):
+        problems = checker.problems_of(batch, lines)
+    assert any(p.startswith("line 1 (x-1)") and "ambiguous" in p for p in problems)
+    assert any(p.startswith("line 1 (x-1)") and "crosses a sentence boundary" in p for p in problems)
+    assert any(p.startswith("line 1 (x-1)") and "overlaps" in p for p in problems)  # "stolen. The" overlaps "were stolen"
+    assert any(p.startswith("line 2:") and "'x-9' is not in this batch" in p for p in problems)
+    assert problems[-1].startswith("1 incident(s) of the batch not yet in the output, first: x-2")
+    with using(PROJECT_ROOT):
+        assert checker.problems_of(batch, [json.dumps({"incident_id": i, "spans": []}) for i in batch]) == []
