@@ -30,7 +30,8 @@ from privacy_incidents.schema import GUIDELINE_VERSION, AnnotationFile, ArticleA
 from privacy_incidents.seedfiles import dump_annotations, load_annotations
 from privacy_incidents.sources import AGREEMENT_FOLDER
 
-HEADER = "# Imported by scripts/import_annotation_batches.py from the annotator's batch {batch}.\n"
+HEADER = "# Imported by scripts/import_annotation_batches.py from the batch {batch}.\n"
+KIND_WORDS = {"person": "a person", "model": "a language-model annotation agent"}
 
 
 def annotation_file(record: dict, incident, args: argparse.Namespace) -> AnnotationFile:
@@ -45,7 +46,7 @@ def annotation_file(record: dict, incident, args: argparse.Namespace) -> Annotat
         if first.status != "gold":
             raise ValueError(f"{incident.annotation_path} is {first.status}: a second reading is of gold labels")
         who = {"annotator": first.annotator, "annotator_kind": first.annotator_kind,
-               "reviewer": f"{args.annotator} ({args.annotator_kind}; read every span under guidelines {args.guideline_version})",
+               "reviewer": f"{args.annotator} ({KIND_WORDS[args.annotator_kind]}; a second reading of every span under guidelines {args.guideline_version})",
                "review": "full"}
     else:
         provenance = {"reviewer": args.reviewer, "review": args.review} if args.review != "none" else {"review": "none"}

@@ -39,7 +39,7 @@ def test_a_second_reading_keeps_the_first_annotator_and_records_a_full_review(tm
     assert result.returncode == 0, result.stderr
     _, after = first_annotation(root)
     assert (after["annotator"], after["annotator_kind"]) == (before["annotator"], before["annotator_kind"])
-    assert after["review"] == "full" and after["reviewer"].startswith("annotator-Y (model; read every span")
+    assert after["review"] == "full" and after["reviewer"].startswith("annotator-Y (a language-model annotation agent; a second reading of every span")
     assert after["articles"][0]["spans"] == spans
 
 
