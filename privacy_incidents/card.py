@@ -78,6 +78,8 @@ def licence_entries(release: Release) -> list[dict[str, str]]:
 
 # The Hub's names for who made the labels: a person's reading, or a program's (a language-model
 # annotator or the rules). Derived from the rows, so the header cannot claim a kind that is absent.
+# A type whose release has this many gold spans should have this many in test, or the card says so.
+SHORTFALL_RULE = {"release": 100, "test": 20}
 HUB_ANNOTATION_CREATORS = {"person": "expert-generated", "model": "machine-generated", "rules": "machine-generated"}
 
 
@@ -175,6 +177,8 @@ def card_facts(
     ]
     element_counts = Counter(e for r in sentences for e in r["elements"])
     type_counts = Counter(r["type"] for r in spans)
+    gold_type_counts = Counter(r["type"] for r in spans if r["label_source"] == "gold")
+    gold_test_counts = Counter(r["type"] for r in release["spans"]["test"] if r["label_source"] == "gold")
     sentence_type_counts = Counter(t for r in sentences for t in r["types"])
     flags = Counter(f for r in sentences for f in r["quality_flags"])
     results = load_results(project.results)
@@ -196,7 +200,14 @@ def card_facts(
         "silver_incidents": sum(r["label_source"] == "silver" for r in incidents),
         "no_label_sentences": sum(not r["elements"] for r in sentences),
         "element_counts": [(e, element_counts[e]) for e in taxonomy.elements],
-        "type_counts": [(t, type_counts[t], sentence_type_counts[t]) for t in taxonomy.type_names],
+        "type_counts": [
+            (t, type_counts[t], sentence_type_counts[t], gold_type_counts[t], gold_test_counts[t]) for t in taxonomy.type_names
+        ],
+        "shortfall_rule": SHORTFALL_RULE,
+        "test_shortfall": [
+            (t, gold_test_counts[t]) for t in taxonomy.type_names
+            if gold_type_counts[t] >= SHORTFALL_RULE["release"] and gold_test_counts[t] < SHORTFALL_RULE["test"]
+        ],
         "quality_flags": sorted(flags.items()),
         "duplicate_sentences": sum(r["duplicate_count"] > 1 for r in sentences),
         "machine_translated": sum(bool(r["machine_translated"]) for r in articles),
