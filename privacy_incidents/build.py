@@ -407,6 +407,7 @@ def quality_report(
             actions = {s.type for spans in gold_by_article.values() for s in spans if s.element == "action"}
             consistency_rows.append((incident.incident_id, incident.extra["type_of_breach"], actions))
     agreement_items: dict[str, list[Any]] = defaultdict(list)
+    study_items: dict[tuple[str, str], list[Any]] = defaultdict(list)  # by source and the guidelines read
     for path, second in agreement_files:
         incident = by_id.get(second.incident_id)
         if incident is None:
@@ -414,9 +415,9 @@ def quality_report(
         first = annotation_spans(incident)
         second_spans = _resolve_all(incident, second, path)
         for article in incident.articles:
-            agreement_items[incident.source].append(
-                (article.normalized.text, first.get(article.article_id, []), second_spans.get(article.article_id, []))
-            )
+            item = (article.normalized.text, first.get(article.article_id, []), second_spans.get(article.article_id, []))
+            agreement_items[incident.source].append(item)
+            study_items[incident.source, second.guideline_version].append(item)
     pooled = [item for items in agreement_items.values() for item in items]
     return {
         "review_changes": review_changes([pair for pairs in review_pairs.values() for pair in pairs]).as_dict(),
@@ -425,6 +426,11 @@ def quality_report(
         "agreement_by_source": {
             source: agreement(items, taxonomy.elements, taxonomy.type_names) for source, items in sorted(agreement_items.items())
         },
+        # One study a source and guideline version: a source annotated again under new calls is measured again.
+        "agreement_by_study": [
+            {"source": source, "guideline_version": version, **agreement(items, taxonomy.elements, taxonomy.type_names)}
+            for (source, version), items in sorted(study_items.items())
+        ],
         "breach_type_consistency": breach_type_consistency(consistency_rows),
     }
 

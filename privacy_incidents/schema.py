@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 LABEL_SOURCES = ("gold", "silver")
 # Version of cards/annotation-guidelines.md; bump both together.
-GUIDELINE_VERSION = "1.2"
+GUIDELINE_VERSION = "1.3"
 # Ids become file and folder names: no separators, no dots at the start, nothing exotic.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 
