@@ -410,8 +410,8 @@ def quality_report(
     study_items: dict[tuple[str, str], list[Any]] = defaultdict(list)  # by source and the guidelines read
     for path, second in agreement_files:
         incident = by_id.get(second.incident_id)
-        if incident is None:
-            continue  # left out of this variant
+        if incident is None or incident.annotations.status != "gold":
+            continue  # left out of this variant, or its first annotation is not decided yet: never compare with silver
         first = annotation_spans(incident)
         second_spans = _resolve_all(incident, second, path)
         for article in incident.articles:

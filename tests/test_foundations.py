@@ -107,6 +107,17 @@ def test_a_faulty_agreement_file_fails_validate_not_only_build(ocr_project, caps
     assert main(["--root", str(ocr_project), "build"]) == 1
 
 
+def test_agreement_is_measured_only_against_a_gold_first_annotation(ocr_project, capsys):
+    quality = ocr_project / "dataset" / "annotation-quality.json"
+    assert main(["--root", str(ocr_project), "build"]) == 0, capsys.readouterr().err
+    with_gold = json.loads(quality.read_text(encoding="utf-8"))["agreement_by_source"]["hhs-ocr"]["texts"]
+    # hhs-ocr-0006 is doubly annotated; without its first annotation it is silver, and silver is never a reference.
+    (ocr_project / "seeds" / "hhs-ocr" / "annotations" / "hhs-ocr-0006.yaml").unlink()
+    assert main(["--root", str(ocr_project), "build"]) == 0, capsys.readouterr().err
+    after = json.loads(quality.read_text(encoding="utf-8"))["agreement_by_source"].get("hhs-ocr", {"texts": 0})["texts"]
+    assert with_gold >= 1 and after == with_gold - 1
+
+
 def test_a_misfiled_annotation_file_is_an_error_not_overwritten(ocr_project, capsys):
     path = ocr_project / "seeds" / "hhs-ocr" / "annotations" / "hhs-ocr-0004.yaml"
     replace_in(path, "incident_id: hhs-ocr-0004", "incident_id: hhs-ocr-0008")
