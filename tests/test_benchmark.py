@@ -187,17 +187,21 @@ def test_per_source_scores_are_reported(tmp_path):
 # --- models, predict, errors ---------------------------------------------------------------------
 
 
-def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path):
+@pytest.mark.parametrize("name", ["tfidf_svm_v1", "char_svm_v1"])
+def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path, name):
+    from privacy_incidents.tfidf import Tfidf
+
     data = {s: read_split(silver_release, s).gold() for s in ("train", "validation", "test")}
-    model = fit(load_baseline("tfidf_svm_v1"), data["train"], data["validation"])
+    model = fit(load_baseline(name), data["train"], data["validation"])
     models = tmp_path / "models"
     path = save_model(model, models)
-    assert sorted(p.name for p in models.iterdir()) == ["tfidf_svm_v1.npz"]  # one file, nothing left half-written
-    loaded = load_model("tfidf_svm_v1", models)
+    assert sorted(p.name for p in models.iterdir()) == [f"{name}.npz"]  # one file, nothing left half-written
+    loaded = load_model(name, models)
+    assert isinstance(loaded.vectorizer, Tfidf)  # scikit-learn's fitted vectoriser, rebuilt without it
     assert loaded.predict(data["test"].texts) == model.predict(data["test"].texts)
     path.write_bytes(b"not a model")
     with pytest.raises(EvaluationError, match="cannot load"):
-        load_model("tfidf_svm_v1", models)
+        load_model(name, models)
 
 
 def run(capsys, *argv):
