@@ -232,6 +232,37 @@ def test_predict_reads_sentence_id_from_release_parquet(root_with_models, tmp_pa
     assert first["sentence_id"] == read_split(root_with_models / "dataset", "test").sentence_ids[0]
 
 
+@pytest.mark.parametrize("baseline", ["complement_nb_v1", "rules_v1"])
+def test_predict_in_forked_slices_writes_what_one_process_writes(root_with_models, tmp_path, capsys, monkeypatch, baseline):
+    from privacy_incidents import parallel, predict
+
+    test = read_split(root_with_models / "dataset", "test")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(test.sentence_ids, test.texts)))
+    monkeypatch.setattr(predict, "LEAST_PER_CORE", 1)
+    written = []
+    for workers in (1, 3):
+        monkeypatch.setattr(parallel, "cores", lambda: workers)
+        out = tmp_path / f"p{workers}.jsonl"
+        assert run(capsys, "--root", str(root_with_models), "predict", "--baseline", baseline, "--input", str(source), "--output", str(out))[0] == 0
+        written.append(out.read_text())
+    assert written[0] == written[1]
+    assert [json.loads(line)["id"] for line in written[1].splitlines()] == test.sentence_ids
+
+
+def test_map_slices_runs_each_slice_in_a_forked_worker_and_keeps_the_order(monkeypatch):
+    import os
+
+    from privacy_incidents import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
+    data = list(range(10))  # read by the workers without being sent to them
+    results = parallel.map_slices(lambda part: (os.getpid(), data[part]), len(data), least=2)
+    assert [x for _, part in results for x in part] == data
+    assert len(results) == 3 and os.getpid() not in {pid for pid, _ in results}
+    assert parallel.map_slices(lambda part: data[part], len(data), least=6) == [data]  # too few to split: run here
+
+
 @pytest.mark.parametrize("case", ["missing folder", "empty input"])
 def test_predict_errors_are_messages(root_with_models, tmp_path, capsys, case):
     source = tmp_path / "in.jsonl"
