@@ -119,6 +119,22 @@ def test_bio_round_trip_keeps_offsets():
     assert found == spans
 
 
+def test_crf_features_are_a_tokens_own_then_its_neighbours_by_offset():
+    from privacy_incidents.crf import sentence_features
+
+    features = {"token": ["lower", "is_title"], "window": [-1, 1], "window_features": ["lower"], "bos_eos": True}
+    text = "Hackers stole data"
+    got = sentence_features(text, tokens(text), features)
+    assert got == [
+        ["lower=hackers", "is_title=1", "-1:BOS", "1:lower=stole"],
+        ["lower=stole", "-1:lower=hackers", "1:lower=data"],
+        ["lower=data", "-1:lower=stole", "1:EOS"],
+    ]
+    cache: dict = {}
+    assert sentence_features(text, tokens(text), features, cache) == got == sentence_features(text, tokens(text), features, cache)
+    assert sentence_features(text, tokens(text), features | {"bos_eos": False})[0] == ["lower=hackers", "is_title=1", "1:lower=stole"]
+
+
 @pytest.fixture
 def spans_file(silver_release, tmp_path):
     def write(records):
