@@ -1,4 +1,4 @@
-"""Run a function over consecutive slices of a batch in forked worker processes, results in order.
+"""Run a function over items (or consecutive slices of a batch) in forked worker processes, results in order.
 
 Forked workers inherit the function and everything it reads (a loaded model, the texts), so
 only each slice's result travels back; nothing is pickled on the way in and no interpreter is
@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-_JOB: tuple[Callable[[slice], Any], list[slice]] | None = None  # what the forked workers run
+_JOB: tuple[Callable[[Any], Any], list[Any]] | None = None  # what the forked workers run
 
 
 def cores() -> int:
@@ -32,19 +32,29 @@ def slices(count: int, parts: int) -> list[slice]:
 
 
 def _run(index: int) -> Any:
-    function, parts = _JOB  # type: ignore[misc]
-    return function(parts[index])
+    function, items = _JOB  # type: ignore[misc]
+    return function(items[index])
+
+
+def map_forked(function: Callable[[Any], Any], items: list[Any], workers: int | None = None) -> list[Any]:
+    """``[function(item) for item in items]`` in up to ``workers`` forked processes (default: one a core).
+
+    Results come back in order; an item that raises raises here, the first in order of those
+    that failed (as a loop would, though later items may have run too).
+    """
+    workers = min(cores() if workers is None else workers, len(items))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    global _JOB
+    _JOB = (function, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return list(pool.imap(_run, range(len(items)), chunksize=1))
+    finally:
+        _JOB = None
 
 
 def map_slices(function: Callable[[slice], Any], count: int, least: int) -> list[Any]:
     """``[function(part) for part in slices(count, n)]``, one slice a core, each at least ``least`` long."""
-    workers = min(cores(), count // least)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(slice(0, count))]
-    global _JOB
-    _JOB = (function, slices(count, workers))
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run, range(workers), chunksize=1)
-    finally:
-        _JOB = None
+    workers = max(1, min(cores(), count // least))
+    return map_forked(function, slices(count, workers), workers)

@@ -279,6 +279,32 @@ def test_map_slices_runs_each_slice_in_a_forked_worker_and_keeps_the_order(monke
     assert parallel.map_slices(lambda part: data[part], len(data), least=6) == [data]  # too few to split: run here
 
 
+def test_map_forked_raises_the_first_failure_in_order(monkeypatch):
+    from privacy_incidents import parallel
+
+    def check(item: int) -> int:
+        if item % 2 == 0:
+            raise EvaluationError(f"item {item} failed")
+        return item
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    assert parallel.map_forked(check, [1, 3, 5]) == [1, 3, 5]
+    with pytest.raises(EvaluationError, match="item 2 failed"):
+        parallel.map_forked(check, [1, 2, 3, 4])
+
+
+def test_evaluate_all_side_by_side_writes_what_one_process_writes(root_with_models, capsys, monkeypatch):
+    from privacy_incidents import parallel
+
+    results = root_with_models / "baselines" / "results"
+    written = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "cores", lambda: workers)
+        assert run(capsys, "--root", str(root_with_models), "evaluate", "--all")[0] == 0
+        written.append({p.name: p.read_bytes() for p in sorted(results.glob("*.json"))})
+    assert written[0] == written[1] and len(written[1]) == len(list((root_with_models / "baselines").glob("*_v1.yaml")))
+
+
 @pytest.mark.parametrize("case", ["missing folder", "empty input"])
 def test_predict_errors_are_messages(root_with_models, tmp_path, capsys, case):
     source = tmp_path / "in.jsonl"
