@@ -28,7 +28,6 @@ from .evaluate import SENTENCE_TASKS, EvaluationError, Reference, load_tasks, sc
 from .metrics import indicator, multilabel_scores
 from .atomic import write_atomic
 from .project import active
-from .schema import SPLITS
 from .spans import LabelledSpan, score_spans
 
 NOT_BASELINES = ("tasks", "transfer")  # the other YAML files beside the baselines
@@ -474,6 +473,8 @@ def task_predictions(task: str, predictions: dict[str, list[Any]]) -> list[Any]:
 
 def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = None, transfer: bool = True) -> dict[str, Any]:
     """Fit on the gold sentences of train, choose on gold validation, score gold test (and by source)."""
+    from .schema import SPLITS
+
     spec = load_baseline(name)
     everything = {split: read_split(dataset_dir, split) for split in SPLITS}
     data = {split: split_data.gold() for split, split_data in everything.items()}

@@ -13,8 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .project import UserError, using
-from .seedfiles import SeedError, SeedErrors
+from .project import SeedError, SeedErrors, UserError, using  # light: predict must not import pydantic
 
 
 def _date(value: str) -> str:
