@@ -52,20 +52,18 @@ class Tfidf:
                    params["sublinear_tf"], params["norm"])
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        get, (low, high) = self.vocabulary_.get, self.ngram_range
+        get, (low, high), columns = self.vocabulary_.get, self.ngram_range, len(self.vocabulary_)
         if self.analyzer == "word":
             findall = re.compile(self.token_pattern).findall
-            grams = (_word_ngram_ids(findall(text.lower()), get, low, high) for text in texts)
-        else:  # each word's n-grams once per batch: words repeat far more than sentences do
-            cache = _WordCache(lambda word: _char_wb_ngram_ids(word, get, low, high))
-            grams = (list(chain.from_iterable(map(cache.__getitem__, WHITE_SPACES.sub(" ", text.lower()).split())))
-                     for text in texts)
-        indices: list[int] = []
-        indptr = [0]
-        for ids in grams:
-            indices += ids
-            indptr.append(len(indices))
-        return self._weigh(_counts(indices, indptr, len(texts), len(self.vocabulary_)))
+            counts = _counts([_word_ngram_ids(findall(text.lower()), get, low, high) for text in texts], columns)
+        else:
+            # (sentences x words) @ (words x n-grams): each distinct word's n-grams are found once, and
+            # the sentences' counts are summed in C; counts are small integers, so the sums are exact.
+            words = _WordIds()
+            in_texts = _counts([list(map(words.__getitem__, WHITE_SPACES.sub(" ", text.lower()).split())) for text in texts], len(words))
+            counts = in_texts @ _counts([_char_wb_ngram_ids(word, get, low, high) for word in words], columns)
+            counts.sort_indices()
+        return self._weigh(counts)
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Counts -> TF-IDF, in scikit-learn's order of operations."""
@@ -79,16 +77,12 @@ class Tfidf:
         return counts
 
 
-class _WordCache(dict):
-    """word -> its n-gram ids, computed on first use (``map(cache.__getitem__, words)`` stays in C)."""
+class _WordIds(dict):
+    """word -> its number, the next one on first sight (``map(ids.__getitem__, words)`` stays in C)."""
 
-    def __init__(self, compute: Any):
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, word: str) -> list[int]:
-        ids = self[word] = self.compute(word)
-        return ids
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self)
+        return number
 
 
 def _word_ngram_ids(tokens: list[str], get: Any, low: int, high: int) -> list[int]:
@@ -113,12 +107,12 @@ def _char_wb_ngram_ids(word: str, get: Any, low: int, high: int) -> list[int]:
     return [i for i in map(get, grams) if i is not None]
 
 
-def _counts(indices: list[int], indptr: list[int], rows: int, columns: int) -> sp.csr_matrix:
+def _counts(rows: list[list[int]], columns: int) -> sp.csr_matrix:
     """The count matrix of each row's (repeated) column indices, indices sorted within rows."""
-    counts = sp.csr_matrix(
-        (np.ones(len(indices), dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(rows, columns),
-    )
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    indices = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), columns))
     counts.sum_duplicates()  # repeated n-grams of a row become one count (and indices get sorted)
     return counts
 
