@@ -43,7 +43,8 @@ def map_forked(function: Callable[[Any], Any], items: list[Any], workers: int | 
     that failed (as a loop would, though later items may have run too).
     """
     workers = min(cores() if workers is None else workers, len(items))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    forks = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    if workers < 2 or not forks:  # (a pool's own workers may not start processes)
         return [function(item) for item in items]
     global _JOB
     _JOB = (function, items)

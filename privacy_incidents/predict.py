@@ -88,7 +88,7 @@ def _label_lists_json(decided: np.ndarray, labels: list[str]) -> list[str]:
     if not decided.size:  # no sentences, or a head with no labels
         return ["[]"] * len(decided)
     packed = np.packbits(decided, axis=1)  # a row's decisions as one short byte string: quick to sort
-    distinct, first, row_of = np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True, return_inverse=True)
+    _, first, row_of = np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True, return_inverse=True)
     names = np.asarray(labels, dtype=object)
     encoded = np.asarray([ENCODE(names[decided[i]].tolist()) for i in first], dtype=object)
     return encoded[row_of].tolist()

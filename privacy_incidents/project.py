@@ -50,6 +50,9 @@ class SeedErrors(UserError):
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # rebuilt from its errors, e.g. raised in a forked worker
+        return SeedErrors, (self.errors,)
+
 
 @dataclass(frozen=True)
 class Project:

@@ -21,6 +21,7 @@ from privacy_incidents.baselines import (
 )
 from privacy_incidents.cli import main
 from privacy_incidents.evaluate import EvaluationError, PredictionsError
+from privacy_incidents.project import SeedError, SeedErrors
 from privacy_incidents.metrics import bootstrap_interval, f1_from_counts, multilabel_scores
 from privacy_incidents.spans import bio_tags, score_spans, spans_from_tags, tokens
 from privacy_incidents.transfer import eligible_sources, run_transfer
@@ -291,6 +292,23 @@ def test_map_forked_raises_the_first_failure_in_order(monkeypatch):
     assert parallel.map_forked(check, [1, 3, 5]) == [1, 3, 5]
     with pytest.raises(EvaluationError, match="item 2 failed"):
         parallel.map_forked(check, [1, 2, 3, 4])
+    with pytest.raises(SeedErrors) as raised:  # an error that carries a list arrives whole
+        parallel.map_forked(_two_seed_errors, [1, 2])
+    assert [str(e) for e in raised.value.errors] == ["a.yaml:3: bad", "b.yaml: worse"]
+
+
+def _two_seed_errors(_: int) -> None:
+    raise SeedErrors([SeedError(Path("a.yaml"), "bad", 3), SeedError(Path("b.yaml"), "worse")])
+
+
+def test_map_forked_runs_in_process_inside_a_pool_worker(monkeypatch):
+    import os
+
+    from privacy_incidents import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    nested = parallel.map_forked(lambda _: set(parallel.map_forked(lambda _: os.getpid(), [1, 2])), [1, 2])
+    assert all(len(pids) == 1 for pids in nested)  # each worker ran its two items itself
 
 
 def test_evaluate_all_side_by_side_writes_what_one_process_writes(root_with_models, capsys, monkeypatch):
