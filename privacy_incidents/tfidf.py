@@ -60,8 +60,8 @@ class Tfidf:
             # (sentences x words) @ (words x n-grams): each distinct word's n-grams are found once, and
             # the sentences' counts are summed in C; counts are small integers, so the sums are exact.
             words = _WordIds()
-            in_texts = _counts([list(map(words.__getitem__, WHITE_SPACES.sub(" ", text.lower()).split())) for text in texts], len(words))
-            counts = in_texts @ _counts([_char_wb_ngram_ids(word, get, low, high) for word in words], columns)
+            rows = [list(map(words.__getitem__, WHITE_SPACES.sub(" ", text.lower()).split())) for text in texts]
+            counts = _counts(rows, len(words)) @ _counts([_char_wb_ngram_ids(word, get, low, high) for word in words], columns)
             counts.sort_indices()
         return self._weigh(counts)
 
