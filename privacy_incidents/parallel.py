@@ -3,13 +3,14 @@
 Forked workers inherit the function and everything it reads (a loaded model, the texts), so
 only each slice's result travels back; nothing is pickled on the way in and no interpreter is
 started (joblib's default, loky, starts fresh ones and pickles the model: seconds, not
-milliseconds). Where ``fork`` is not available, or the batch is small, it runs in this process.
+milliseconds). Elsewhere than Linux, or for a small batch, it runs in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -43,8 +44,10 @@ def map_forked(function: Callable[[Any], Any], items: list[Any], workers: int | 
     that failed (as a loop would, though later items may have run too).
     """
     workers = min(cores() if workers is None else workers, len(items))
-    forks = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-    if workers < 2 or not forks:  # (a pool's own workers may not start processes)
+    # Linux only: macOS offers fork, but its system libraries (Accelerate, numpy's BLAS there) are
+    # not fork-safe, which is why Python spawns there; and a pool's own workers may not start processes.
+    forks = sys.platform == "linux" and not multiprocessing.current_process().daemon
+    if workers < 2 or not forks:
         return [function(item) for item in items]
     global _JOB
     _JOB = (function, items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +268,7 @@ def test_predict_in_forked_slices_writes_what_one_process_writes(root_with_model
     assert [json.loads(line)["id"] for line in written[1].splitlines()] == test.sentence_ids
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_map_slices_runs_each_slice_in_a_forked_worker_and_keeps_the_order(monkeypatch):
     import os
 
