@@ -64,8 +64,8 @@ def sentence_features(text: str, offsets: list[tuple[int, int]], features: dict[
         word = text[a:b]
         found = cache.get(word)
         if found is None:
-            seen = _word_features(word, window_names)
-            found = cache[word] = (_word_features(word, own_names), [[f"{offset}:{v}" for v in seen] for offset in window])
+            as_neighbour = _word_features(word, window_names)
+            found = cache[word] = (_word_features(word, own_names), [[f"{offset}:{v}" for v in as_neighbour] for offset in window])
         per_word.append(found)
     edges = [f"{offset}:{'BOS' if offset < 0 else 'EOS'}" for offset in window] if features.get("bos_eos", True) else None
     n = len(per_word)
