@@ -28,7 +28,6 @@ from .evaluate import SENTENCE_TASKS, EvaluationError, Reference, load_tasks, sc
 from .metrics import indicator, multilabel_scores
 from .atomic import write_atomic
 from .project import active
-from .schema import SPLITS
 from .spans import LabelledSpan, score_spans
 
 NOT_BASELINES = ("tasks", "transfer")  # the other YAML files beside the baselines
@@ -399,8 +398,12 @@ def load_model(name: str, directory: Path | None = None) -> Model:
 
 
 def load_tfidf(name: str, source: Any, path: Path | str | None = None) -> Model:
-    """A TF-IDF model from its ``.npz`` (a path, or a file object of its bytes; ``path`` names it in errors)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """A TF-IDF model from its ``.npz`` (a path, or a file object of its bytes; ``path`` names it in errors).
+
+    Its vectoriser is a ``tfidf.Tfidf`` when the settings allow (same matrices, and no
+    scikit-learn import, which costs more than predicting 20,000 sentences).
+    """
+    from .tfidf import Tfidf, supported
 
     path = path or source
     refit = f"refit with `privacy-incidents evaluate --baseline {name}`"
@@ -415,8 +418,13 @@ def load_tfidf(name: str, source: Any, path: Path | str | None = None) -> Model:
     params = dict(meta["vectorizer"])
     params["ngram_range"] = tuple(params["ngram_range"])
     terms = arrays["terms"].tolist()
-    vectorizer = TfidfVectorizer(dtype=np.float64, **(params | {"vocabulary": dict(zip(terms, range(len(terms))))}))
-    vectorizer.idf_ = arrays["idf"]  # sets the vocabulary too: ready to transform
+    if supported(params):
+        vectorizer = Tfidf.from_params(params, terms, arrays["idf"])
+    else:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(dtype=np.float64, **(params | {"vocabulary": dict(zip(terms, range(len(terms))))}))
+        vectorizer.idf_ = arrays["idf"]  # sets the vocabulary too: ready to transform
     heads = {task: Head(h["labels"], arrays[f"{task}.coef"], arrays[f"{task}.intercept"], h["params"]) for task, h in meta["heads"].items()}
     return Model(name, "sklearn", heads=heads, vectorizer=vectorizer)
 
@@ -465,6 +473,8 @@ def task_predictions(task: str, predictions: dict[str, list[Any]]) -> list[Any]:
 
 def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = None, transfer: bool = True) -> dict[str, Any]:
     """Fit on the gold sentences of train, choose on gold validation, score gold test (and by source)."""
+    from .schema import SPLITS
+
     spec = load_baseline(name)
     everything = {split: read_split(dataset_dir, split) for split in SPLITS}
     data = {split: split_data.gold() for split, split_data in everything.items()}

@@ -53,28 +53,31 @@ def _word_features(word: str, names: tuple[str, ...]) -> list[str]:
 def sentence_features(text: str, offsets: list[tuple[int, int]], features: dict[str, Any], cache: dict[str, Any] | None = None) -> list[list[str]]:
     """Each token's attribute strings: its own features, its neighbours' window features, BOS/EOS.
 
-    ``cache`` (word -> its own and its window features) saves recomputing frequent words.
+    ``cache`` (word -> its own features, and its window features as each offset names them)
+    saves recomputing and re-prefixing them for frequent words.
     """
     cache = {} if cache is None else cache
     own_names, window_names = tuple(features["token"]), tuple(features.get("window_features", []))
+    window = features.get("window", [])
     per_word = []
     for a, b in offsets:
         word = text[a:b]
         found = cache.get(word)
         if found is None:
-            found = cache[word] = (_word_features(word, own_names), _word_features(word, window_names))
+            as_neighbour = _word_features(word, window_names)
+            found = cache[word] = (_word_features(word, own_names), [[f"{offset}:{v}" for v in as_neighbour] for offset in window])
         per_word.append(found)
-    edges = features.get("bos_eos", True)
-    out = []
+    edges = [f"{offset}:{'BOS' if offset < 0 else 'EOS'}" for offset in window] if features.get("bos_eos", True) else None
     n = len(per_word)
-    for i in range(n):
-        attributes = list(per_word[i][0])
-        for offset in features.get("window", []):
+    out = []
+    for i, (own, _) in enumerate(per_word):
+        attributes = list(own)
+        for k, offset in enumerate(window):
             j = i + offset
             if 0 <= j < n:
-                attributes.extend([f"{offset}:{a}" for a in per_word[j][1]])
+                attributes += per_word[j][1][k]
             elif edges:
-                attributes.append(f"{offset}:{'BOS' if j < 0 else 'EOS'}")
+                attributes.append(edges[k])
         out.append(attributes)
     return out
 

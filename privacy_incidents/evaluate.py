@@ -18,7 +18,6 @@ import yaml
 
 from .metrics import bootstrap_interval, multilabel_scores
 from .project import UserError, active, read_once
-from .schema import load_taxonomy
 
 TASKS_FILE = "tasks.yaml"
 SENTENCE_TASKS = ("elements", "types")
@@ -42,6 +41,8 @@ def _read_tasks(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def task_labels(task: str) -> tuple[str, ...]:
+    from .schema import load_taxonomy  # pydantic: not for the verbs that never need the taxonomy
+
     taxonomy = load_taxonomy()
     return taxonomy.elements if load_tasks()[task]["labels"] == "elements" else taxonomy.type_names
 

@@ -188,9 +188,7 @@ def loaded_models(files: ModelFiles) -> Any:
 
 def features(model: Any, texts: list[str]) -> Any:
     """The TF-IDF matrix of ``texts`` (the expensive step: tokenising and counting), shared by every head."""
-    from .tfidf import transform
-
-    return transform(model.vectorizer, texts)
+    return model.vectorizer.transform(texts)
 
 
 def probabilities(model: Any, texts: list[str], matrix: Any = None, task: str = "elements") -> np.ndarray:

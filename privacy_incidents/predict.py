@@ -5,25 +5,24 @@ Input: JSONL (``{"id", "text"}`` a line) or Parquet with a ``text`` column and a
 line, ``{"id", "sentence_id", "elements", "types"}`` (and ``"spans"`` for span baselines), in the
 format ``score`` reads; written atomically.
 
-For TF-IDF baselines the texts are vectorised once (in chunks over the machine's cores when
-there are many), both tasks' heads are one matrix product each, and the label lists are made
-with numpy rather than a Python loop per sentence.
+The batch is cut into one slice a core (forked workers, ``parallel``), each turned into its
+JSONL text whole: for TF-IDF baselines the slice is vectorised once, each task's head is one
+matrix product, and each distinct row of decisions is encoded as JSON once.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_atomic
 from .evaluate import EvaluationError, json_lines
-from .seedfiles import write_atomic
+from .parallel import map_slices
 
 ID_COLUMNS = ("id", "sentence_id")
-PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
 
 
 def read_texts(path: Path) -> tuple[list[str], list[str], str]:
@@ -58,43 +57,47 @@ def read_texts(path: Path) -> tuple[list[str], list[str], str]:
     return ids, texts, "'id' fields" if not numbered else f"'id' fields ({numbered} line numbers where missing)"
 
 
-def _transform(vectorizer: Any, texts: list[str]) -> Any:
-    """TF-IDF of ``texts``; in chunks over the cores when there are many (loky processes)."""
-    cores = os.cpu_count() or 1
-    if len(texts) < PARALLEL_FROM or cores < 2:
-        return vectorizer.transform(texts)
-    import scipy.sparse as sp
-    from joblib import Parallel, delayed
-
-    chunks = np.array_split(np.arange(len(texts)), cores)
-    parts = Parallel(n_jobs=cores)(delayed(vectorizer.transform)([texts[i] for i in chunk]) for chunk in chunks)
-    return sp.vstack(parts, format="csr")
+LEAST_PER_CORE = 2_000  # sentences; below this a forked worker costs more than it saves
+ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) writes
 
 
-def _label_lists(decided: np.ndarray, labels: list[str]) -> list[list[str]]:
-    """Each row's labels, in label order, split out of one array (no loop over labels per row)."""
-    rows, cols = np.nonzero(decided)
-    names = np.asarray(labels, dtype=object)[cols]
-    return [part.tolist() for part in np.split(names, np.cumsum(np.bincount(rows, minlength=len(decided)))[:-1])]
+def prediction_lines(model: Any, ids: list[str], texts: list[str]) -> str:
+    """The predictions JSONL text for ``texts``: slices of the batch in parallel, joined in order."""
+    order = None if model.kind == "sklearn" else {label: j for j, label in enumerate(_all_labels())}
+    return "".join(map_slices(lambda part: _lines(model, order, ids[part], texts[part]), len(texts), LEAST_PER_CORE))
 
 
-def predict_lines(model: Any, ids: list[str], texts: list[str]) -> list[str]:
-    """The predictions JSONL lines for ``texts``."""
+def _lines(model: Any, order: dict[str, int] | None, ids: list[str], texts: list[str]) -> str:
+    """The predictions JSONL text of one slice (``order``: the taxonomy's label order, for label sets)."""
     if model.kind == "sklearn":
-        x = _transform(model.vectorizer, texts)
-        columns = {task: _label_lists(head.decide(x), head.labels) for task, head in model.heads.items()}
+        x = model.vectorizer.transform(texts)
+        columns = {task: _label_lists_json(head.decide(x), head.labels) for task, head in model.heads.items()}
     else:
         predictions = model.predict(texts)
-        order = {label: j for j, label in enumerate(_all_labels())}
-        columns = {task: [sorted(p, key=order.__getitem__) for p in predictions[task]] for task in ("elements", "types")}
+        columns = {task: [ENCODE(sorted(p, key=order.__getitem__)) for p in predictions[task]] for task in ("elements", "types")}
         if "spans" in predictions:
             columns["spans"] = [
-                [{"start": s, "end": e, "element": label.split(":")[0], "type": label.split(":")[1]} for s, e, label in sorted(spans)]
+                ENCODE([{"start": s, "end": e, "element": label.split(":")[0], "type": label.split(":")[1]} for s, e, label in sorted(spans)])
                 for spans in predictions["spans"]
             ]
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    names = list(columns)
-    return [dumps({"id": i, "sentence_id": i, **dict(zip(names, values))}) for i, *values in zip(ids, *columns.values())]
+    return _jsonl(ids, columns)
+
+
+def _label_lists_json(decided: np.ndarray, labels: list[str]) -> list[str]:
+    """Each row's labels (in label order) as a JSON list, encoded once per distinct row."""
+    if not decided.size:  # no sentences, or a head with no labels
+        return ["[]"] * len(decided)
+    packed = np.packbits(decided, axis=1)  # a row's decisions as one short byte string: quick to sort
+    _, first, row_of = np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True, return_inverse=True)
+    names = np.asarray(labels, dtype=object)
+    encoded = np.asarray([ENCODE(names[decided[i]].tolist()) for i in first], dtype=object)
+    return encoded[row_of].tolist()
+
+
+def _jsonl(ids: list[str], columns: dict[str, list[str]]) -> str:
+    """One ``{"id", "sentence_id", <columns>}`` object a line, as ``json.dumps`` writes it."""
+    line = '{{"id": {0}, "sentence_id": {0}' + "".join(f", {ENCODE(name)}: {{{k}}}" for k, name in enumerate(columns, 1)) + "}}\n"
+    return "".join(map(line.format, map(ENCODE, ids), *columns.values()))
 
 
 def _all_labels() -> list[str]:
@@ -111,6 +114,5 @@ def predict_file(model: Any, input_path: Path, output_path: Path) -> tuple[int, 
     ids, texts, id_source = read_texts(input_path)
     if not texts:
         raise EvaluationError(f"{input_path}: no sentences to predict (the file has no text lines or rows)")
-    lines = predict_lines(model, ids, texts)
-    write_atomic(output_path, "\n".join(lines) + "\n")
-    return len(lines), id_source
+    write_atomic(output_path, prediction_lines(model, ids, texts))
+    return len(texts), id_source

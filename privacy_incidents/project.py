@@ -1,4 +1,4 @@
-"""One project root for every file the engine reads or writes, and the one error type users see.
+"""One project root for every file the engine reads or writes, and the errors users see.
 
 A *project* is a folder holding ``schemas/labels.yaml`` (a clone of this repository, or a copy
 of its inputs). Every path below — taxonomy, sources, rules, baselines, cards, the release —
@@ -28,6 +28,30 @@ class UserError(Exception):
 
 class ProjectError(UserError):
     """The folder given (or the current one) is not a privacy-incidents project."""
+
+
+@dataclass  # not frozen: Python sets __traceback__ on an exception as it passes through a `with`
+class SeedError(UserError):
+    """A problem in a seed file, located as precisely as we can."""
+
+    path: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class SeedErrors(UserError):
+    """Several problems found at once (``validate`` lists all of them)."""
+
+    def __init__(self, errors: list[SeedError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # rebuilt from its errors, e.g. raised in a forked worker
+        return SeedErrors, (self.errors,)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ what is valid, so ``validate`` can list them all at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,32 +13,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .atomic import stage_file, write_atomic  # noqa: F401 - re-exported for the seed writers
-from .project import UserError
+from .project import SeedError, SeedErrors  # noqa: F401 - re-exported: the seed readers raise them
 from .schema import AnnotationFile, IncidentMeta
 
 INCIDENT_FILE = "incident.yaml"
 ANNOTATION_FILE = "annotations.yaml"
-
-
-@dataclass  # not frozen: Python sets __traceback__ on an exception as it passes through a `with`
-class SeedError(UserError):
-    """A problem in a seed file, located as precisely as we can."""
-
-    path: Path
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
-
-
-class SeedErrors(UserError):
-    """Several problems found at once (``validate`` lists all of them)."""
-
-    def __init__(self, errors: list[SeedError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
 
 
 def gathered(errors: list[SeedError], function: Any, *args: Any) -> Any:

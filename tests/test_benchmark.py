@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from privacy_incidents.baselines import (
 )
 from privacy_incidents.cli import main
 from privacy_incidents.evaluate import EvaluationError, PredictionsError
+from privacy_incidents.project import SeedError, SeedErrors
 from privacy_incidents.metrics import bootstrap_interval, f1_from_counts, multilabel_scores
 from privacy_incidents.spans import bio_tags, score_spans, spans_from_tags, tokens
 from privacy_incidents.transfer import eligible_sources, run_transfer
@@ -119,6 +121,22 @@ def test_bio_round_trip_keeps_offsets():
     assert found == spans
 
 
+def test_crf_features_are_a_tokens_own_then_its_neighbours_by_offset():
+    from privacy_incidents.crf import sentence_features
+
+    features = {"token": ["lower", "is_title"], "window": [-1, 1], "window_features": ["lower"], "bos_eos": True}
+    text = "Hackers stole data"
+    got = sentence_features(text, tokens(text), features)
+    assert got == [
+        ["lower=hackers", "is_title=1", "-1:BOS", "1:lower=stole"],
+        ["lower=stole", "-1:lower=hackers", "1:lower=data"],
+        ["lower=data", "-1:lower=stole", "1:EOS"],
+    ]
+    cache: dict = {}
+    assert sentence_features(text, tokens(text), features, cache) == got == sentence_features(text, tokens(text), features, cache)
+    assert sentence_features(text, tokens(text), features | {"bos_eos": False})[0] == ["lower=hackers", "is_title=1", "1:lower=stole"]
+
+
 @pytest.fixture
 def spans_file(silver_release, tmp_path):
     def write(records):
@@ -187,17 +205,21 @@ def test_per_source_scores_are_reported(tmp_path):
 # --- models, predict, errors ---------------------------------------------------------------------
 
 
-def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path):
+@pytest.mark.parametrize("name", ["tfidf_svm_v1", "char_svm_v1"])
+def test_one_model_file_predicts_like_the_fitted_model(silver_release, tmp_path, name):
+    from privacy_incidents.tfidf import Tfidf
+
     data = {s: read_split(silver_release, s).gold() for s in ("train", "validation", "test")}
-    model = fit(load_baseline("tfidf_svm_v1"), data["train"], data["validation"])
+    model = fit(load_baseline(name), data["train"], data["validation"])
     models = tmp_path / "models"
     path = save_model(model, models)
-    assert sorted(p.name for p in models.iterdir()) == ["tfidf_svm_v1.npz"]  # one file, nothing left half-written
-    loaded = load_model("tfidf_svm_v1", models)
+    assert sorted(p.name for p in models.iterdir()) == [f"{name}.npz"]  # one file, nothing left half-written
+    loaded = load_model(name, models)
+    assert isinstance(loaded.vectorizer, Tfidf)  # scikit-learn's fitted vectoriser, rebuilt without it
     assert loaded.predict(data["test"].texts) == model.predict(data["test"].texts)
     path.write_bytes(b"not a model")
     with pytest.raises(EvaluationError, match="cannot load"):
-        load_model("tfidf_svm_v1", models)
+        load_model(name, models)
 
 
 def run(capsys, *argv):
@@ -226,6 +248,81 @@ def test_predict_reads_sentence_id_from_release_parquet(root_with_models, tmp_pa
     assert code == 0 and "column 'sentence_id'" in stdout
     first = json.loads(out.read_text().splitlines()[0])
     assert first["sentence_id"] == read_split(root_with_models / "dataset", "test").sentence_ids[0]
+
+
+@pytest.mark.parametrize("baseline", ["complement_nb_v1", "rules_v1"])
+def test_predict_in_forked_slices_writes_what_one_process_writes(root_with_models, tmp_path, capsys, monkeypatch, baseline):
+    from privacy_incidents import parallel, predict
+
+    test = read_split(root_with_models / "dataset", "test")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(test.sentence_ids, test.texts)))
+    monkeypatch.setattr(predict, "LEAST_PER_CORE", 1)
+    written = []
+    for workers in (1, 3):
+        monkeypatch.setattr(parallel, "cores", lambda: workers)
+        out = tmp_path / f"p{workers}.jsonl"
+        assert run(capsys, "--root", str(root_with_models), "predict", "--baseline", baseline, "--input", str(source), "--output", str(out))[0] == 0
+        written.append(out.read_text())
+    assert written[0] == written[1]
+    assert [json.loads(line)["id"] for line in written[1].splitlines()] == test.sentence_ids
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_map_slices_runs_each_slice_in_a_forked_worker_and_keeps_the_order(monkeypatch):
+    import os
+
+    from privacy_incidents import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
+    data = list(range(10))  # read by the workers without being sent to them
+    results = parallel.map_slices(lambda part: (os.getpid(), data[part]), len(data), least=2)
+    assert [x for _, part in results for x in part] == data
+    assert len(results) == 3 and os.getpid() not in {pid for pid, _ in results}
+    assert parallel.map_slices(lambda part: data[part], len(data), least=6) == [data]  # too few to split: run here
+
+
+def test_map_forked_raises_the_first_failure_in_order(monkeypatch):
+    from privacy_incidents import parallel
+
+    def check(item: int) -> int:
+        if item % 2 == 0:
+            raise EvaluationError(f"item {item} failed")
+        return item
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    assert parallel.map_forked(check, [1, 3, 5]) == [1, 3, 5]
+    with pytest.raises(EvaluationError, match="item 2 failed"):
+        parallel.map_forked(check, [1, 2, 3, 4])
+    with pytest.raises(SeedErrors) as raised:  # an error that carries a list arrives whole
+        parallel.map_forked(_two_seed_errors, [1, 2])
+    assert [str(e) for e in raised.value.errors] == ["a.yaml:3: bad", "b.yaml: worse"]
+
+
+def _two_seed_errors(_: int) -> None:
+    raise SeedErrors([SeedError(Path("a.yaml"), "bad", 3), SeedError(Path("b.yaml"), "worse")])
+
+
+def test_map_forked_runs_in_process_inside_a_pool_worker(monkeypatch):
+    import os
+
+    from privacy_incidents import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    nested = parallel.map_forked(lambda _: set(parallel.map_forked(lambda _: os.getpid(), [1, 2])), [1, 2])
+    assert all(len(pids) == 1 for pids in nested)  # each worker ran its two items itself
+
+
+def test_evaluate_all_side_by_side_writes_what_one_process_writes(root_with_models, capsys, monkeypatch):
+    from privacy_incidents import parallel
+
+    results = root_with_models / "baselines" / "results"
+    written = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "cores", lambda: workers)
+        assert run(capsys, "--root", str(root_with_models), "evaluate", "--all")[0] == 0
+        written.append({p.name: p.read_bytes() for p in sorted(results.glob("*.json"))})
+    assert written[0] == written[1] and len(written[1]) == len(list((root_with_models / "baselines").glob("*_v1.yaml")))
 
 
 @pytest.mark.parametrize("case", ["missing folder", "empty input"])

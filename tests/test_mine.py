@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -239,44 +240,72 @@ def test_mining_segmenter_gives_exact_stripped_offsets_within_paragraphs():
         assert [a for a, _ in spans] == sorted(a for a, _ in spans)
 
 
-# --- the fast TF-IDF transform -----------------------------------------------------------------------
+# --- the TF-IDF transform without scikit-learn -------------------------------------------------------
 
 
 def _assert_same_matrix(first, second) -> None:
+    """Same shape, same entries, every value equal to the last bit."""
     first, second = first.tocsr(), second.tocsr()
     first.sort_indices()
     second.sort_indices()
     assert first.shape == second.shape
-    assert (first != second).nnz == 0
+    assert np.array_equal(first.indptr, second.indptr) and np.array_equal(first.indices, second.indices)
+    assert np.array_equal(first.data, second.data)
 
 
-ODD_TEXTS = ["", "a", "   ", "Ünïcode ÀB cd  x y", "the the the THE the", "e-mail: x@y.com; SSN 123-45-6789!"]
+def _scikit_learn_twin(tfidf):
+    """scikit-learn's vectoriser with ``tfidf``'s settings, vocabulary and idf."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    twin = TfidfVectorizer(analyzer=tfidf.analyzer, ngram_range=tfidf.ngram_range, token_pattern=tfidf.token_pattern,
+                           sublinear_tf=tfidf.sublinear_tf, norm=tfidf.norm, use_idf=tfidf.idf_ is not None,
+                           vocabulary=tfidf.vocabulary_, dtype=np.float64)
+    if tfidf.idf_ is not None:
+        twin.idf_ = tfidf.idf_
+    return twin
 
 
-def test_fast_tfidf_equals_scikit_learn_on_the_baselines_vectoriser(files):
+ODD_TEXTS = ["", "a", "   ", "Ünïcode ÀB cd  x y", "the the the THE the", "e-mail: x@y.com; SSN 123-45-6789!",
+             "ΟΔΟΣ ΑΣ", "İstanbul", "tabs\tand\xa0\xa0non-breaking  \u2028 spaces", "x" * 300]
+
+
+def test_the_loaded_vectoriser_equals_scikit_learn_on_the_baselines_model(files):
     from privacy_incidents.mine import loaded_models
-    from privacy_incidents.tfidf import supports, transform
+    from privacy_incidents.tfidf import Tfidf
 
     vectorizer = loaded_models(files).vectorizer
     texts = [s for a in release_test_articles(40) for s in (a["text"][x:y] for x, y in sentence_spans(a["text"]))] + ODD_TEXTS
-    assert supports(vectorizer)
-    _assert_same_matrix(transform(vectorizer, texts), vectorizer.transform(texts))
+    assert isinstance(vectorizer, Tfidf)  # scikit-learn is not needed to predict
+    _assert_same_matrix(vectorizer.transform(texts), _scikit_learn_twin(vectorizer).transform(texts))
 
 
 @pytest.mark.parametrize("options", [
     {"ngram_range": (1, 3), "sublinear_tf": False},
     {"ngram_range": (2, 2), "norm": None, "use_idf": False},
-    {"analyzer": "char_wb", "ngram_range": (2, 4)},  # not supported: falls back to scikit-learn
-], ids=["1-3-grams", "bigrams-raw-counts", "char-fallback"])
-def test_fast_tfidf_equals_scikit_learn_for_other_settings(options):
+    {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True},  # char_svm_v1's kind
+    {"analyzer": "char_wb", "ngram_range": (3, 3), "min_df": 2},
+], ids=["1-3-grams", "bigrams-raw-counts", "char-wb-2-5", "char-wb-3"])
+def test_tfidf_equals_scikit_learn_for_other_settings(options):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from privacy_incidents.tfidf import transform
+    from privacy_incidents.tfidf import Tfidf, supported
 
     train = [a["text"] for a in release_test_articles(30)]
-    vectorizer = TfidfVectorizer(**options).fit(train)
+    fitted = TfidfVectorizer(**options).fit(train)
+    assert supported(fitted.get_params())
+    terms = sorted(fitted.vocabulary_, key=fitted.vocabulary_.get)
+    ours = Tfidf.from_params(fitted.get_params(), terms, getattr(fitted, "idf_", None))
     texts = train[:10] + ODD_TEXTS
-    _assert_same_matrix(transform(vectorizer, texts), vectorizer.transform(texts))
+    _assert_same_matrix(ours.transform(texts), fitted.transform(texts))
+
+
+@pytest.mark.parametrize("options", [{"analyzer": "char"}, {"binary": True}, {"norm": "l1"}, {"stop_words": "english"}])
+def test_settings_tfidf_does_not_compute_are_left_to_scikit_learn(options):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from privacy_incidents.tfidf import supported
+
+    assert not supported(TfidfVectorizer(**options).get_params())
 
 
 def test_a_document_without_sentences_scores_zero_and_ids_default_to_shard_and_row(tmp_path, files):
