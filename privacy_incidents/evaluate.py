@@ -83,7 +83,8 @@ class Reference:
 def json_lines(path: Path, error: type[ValueError] = EvaluationError) -> Iterator[tuple[int, Any]]:
     """(line number, parsed object) of a JSONL file, skipping blank lines; ``error`` names the bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # split("\n"), not splitlines(): U+2028 and friends are valid inside a JSON string.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as problem:
         raise error(f"{path}: cannot read as UTF-8 text: {problem}") from None
     for number, line in enumerate(lines, start=1):

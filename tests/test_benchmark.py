@@ -250,6 +250,16 @@ def test_predict_reads_sentence_id_from_release_parquet(root_with_models, tmp_pa
     assert first["sentence_id"] == read_split(root_with_models / "dataset", "test").sentence_ids[0]
 
 
+def test_predict_keeps_a_line_separator_inside_a_json_string(root_with_models, tmp_path, capsys):
+    # U+2028 is valid inside a JSON string (json.dumps with ensure_ascii=False writes it raw).
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Names were\u2028stolen."}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "p.jsonl"
+    code, _, err = run(capsys, "--root", str(root_with_models), "predict", "--baseline", "complement_nb_v1", "--input", str(source), "--output", str(out))
+    assert code == 0, err
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").split("\n") if line] == ["a"]
+
+
 @pytest.mark.parametrize("baseline", ["complement_nb_v1", "rules_v1"])
 def test_predict_in_forked_slices_writes_what_one_process_writes(root_with_models, tmp_path, capsys, monkeypatch, baseline):
     from privacy_incidents import parallel, predict
