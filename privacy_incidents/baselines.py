@@ -471,13 +471,21 @@ def task_predictions(task: str, predictions: dict[str, list[Any]]) -> list[Any]:
     return predictions[load_tasks()[task].get("from_task", task)]
 
 
-def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = None, transfer: bool = True) -> dict[str, Any]:
-    """Fit on the gold sentences of train, choose on gold validation, score gold test (and by source)."""
+def gold_splits(dataset_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(every row, gold rows only) of each split of a built release."""
     from .schema import SPLITS
 
-    spec = load_baseline(name)
     everything = {split: read_split(dataset_dir, split) for split in SPLITS}
-    data = {split: split_data.gold() for split, split_data in everything.items()}
+    return everything, {split: split_data.gold() for split, split_data in everything.items()}
+
+
+def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = None, transfer: bool = True) -> dict[str, Any]:
+    """Fit on the gold sentences of train, choose on gold validation, score gold test (and by source).
+
+    ``transfer=False`` leaves the transfer protocol out (``evaluate`` runs its fits side by side).
+    """
+    spec = load_baseline(name)
+    everything, data = gold_splits(dataset_dir)
     model = fit(spec, data["train"], data["validation"])
     if models_dir is not None:
         save_model(model, models_dir)
@@ -513,7 +521,7 @@ def evaluate_baseline(name: str, dataset_dir: Path, models_dir: Path | None = No
     if transfer:
         from .transfer import run_transfer
 
-        result["transfer"] = run_transfer(spec, data, chosen_parameters(model), model)
+        result["transfer"] = run_transfer(spec, data, chosen_parameters(model))
     return result
 
 

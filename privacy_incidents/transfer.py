@@ -49,45 +49,54 @@ def _cell(task: str, test: Any, model: Any, train_sentences: int) -> dict[str, A
             "train_sentences": train_sentences, "test_sentences": scores["n"], "test_incidents": scores["incidents"]}
 
 
-def run_transfer(
-    spec: dict[str, Any], data: dict[str, Any], chosen: dict[str, Any], full_model: Any = None, protocol: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The protocol's matrices for one baseline; ``data`` holds the gold splits.
+def transfer_fits(spec: dict[str, Any], data: dict[str, Any], protocol: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The protocol's fits for one baseline, each ``(design, source)``, in the order results list them.
 
-    A training set that is the whole train split (one source alone, when it is the only one)
-    reuses ``full_model``, fitted on exactly that, instead of fitting it again.
+    Each fit is independent of the others (the parameters are fixed), so ``evaluate`` spreads them
+    over the cores; ``transfer_cells`` runs one and ``transfer_result`` puts them together.
     """
+    protocol = protocol or load_protocol()
+    sources = eligible_sources(data["test"], protocol["min_test_incidents"])
+    return [("leave_one_out", source) for source in sources] + [("alone", source) for source in sources]
+
+
+def transfer_cells(
+    spec: dict[str, Any], data: dict[str, Any], chosen: dict[str, Any], fit_key: tuple[str, str],
+    protocol: dict[str, Any] | None = None,
+) -> Any:
+    """Fit one design's training set and score it; ``None`` when there is nothing to fit on."""
     from .baselines import baseline_tasks
     from .baselines import fit as fit_baseline
 
-    def fit(spec: dict[str, Any], train: Any, validation: Any, fixed: Any) -> Any:
-        if full_model is not None and train.sentence_ids == data["train"].sentence_ids:
-            return full_model
-        return fit_baseline(spec, train, validation, fixed)
-
     protocol = protocol or load_protocol()
+    design, source = fit_key
     sources = eligible_sources(data["test"], protocol["min_test_incidents"])
     tasks = [task for task in protocol["tasks"] if task in baseline_tasks(spec)]
-    fixed = chosen or None
+    kept = set(data["train"].sources) - {source} if design == "leave_one_out" else {source}
+    train = data["train"].of_sources(kept)
+    if not len(train) and spec["kind"] not in ("rules",):
+        return None  # no gold training sentences for this design (yet)
+    model = fit_baseline(spec, train, data["validation"], chosen or None)
+    cells_for = lambda test_source: {  # noqa: E731
+        task: _cell(task, data["test"].of_sources({test_source}), model, len(train)) for task in tasks
+    }
+    return cells_for(source) if design == "leave_one_out" else {test_source: cells_for(test_source) for test_source in sources}
+
+
+def transfer_result(data: dict[str, Any], cells: dict[tuple[str, str], Any], protocol: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The protocol's matrices for one baseline from its fits' cells (pure)."""
+    protocol = protocol or load_protocol()
     result: dict[str, Any] = {"protocol": protocol["name"], "version": protocol["version"],
-                              "min_test_incidents": protocol["min_test_incidents"], "eligible_sources": sources,
+                              "min_test_incidents": protocol["min_test_incidents"],
+                              "eligible_sources": eligible_sources(data["test"], protocol["min_test_incidents"]),
                               "leave_one_out": {}, "alone": {}}
-    test_of = {source: data["test"].of_sources({source}) for source in sources}
-    all_sources = set(data["train"].sources)
-    for held_out in sources:
-        train = data["train"].of_sources(all_sources - {held_out})
-        if not len(train) and spec["kind"] not in ("rules",):
-            result["leave_one_out"][held_out] = None  # nothing else to fit on
-            continue
-        model = fit(spec, train, data["validation"], fixed)
-        result["leave_one_out"][held_out] = {task: _cell(task, test_of[held_out], model, len(train)) for task in tasks}
-    for train_source in sources:
-        train = data["train"].of_sources({train_source})
-        if not len(train) and spec["kind"] not in ("rules",):
-            result["alone"][train_source] = None  # no gold training sentences of this source (yet)
-            continue
-        model = fit(spec, train, data["validation"], fixed)
-        result["alone"][train_source] = {
-            test_source: {task: _cell(task, test_of[test_source], model, len(train)) for task in tasks} for test_source in sources
-        }
+    for (design, source), value in cells.items():
+        result[design][source] = value
     return result
+
+
+def run_transfer(spec: dict[str, Any], data: dict[str, Any], chosen: dict[str, Any], protocol: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The protocol's matrices for one baseline, its fits one after another; ``data`` holds the gold splits."""
+    protocol = protocol or load_protocol()
+    keys = transfer_fits(spec, data, protocol)
+    return transfer_result(data, {key: transfer_cells(spec, data, chosen, key, protocol) for key in keys}, protocol)
