@@ -52,6 +52,7 @@ def benchmark_facts(results: list[dict[str, Any]]) -> dict[str, Any]:
         "transfer_baseline": best["baseline"] if best else None,
         "transfer_rows": [{"name": name, "cells": cells} for name, cells in zip(rows, values)],
         "transfer_columns": columns,
+        "transfer_skipped": [(r["baseline"], r["transfer"]["skipped"]) for r in results if (r.get("transfer") or {}).get("skipped")],
         "min_test_incidents": (best or {}).get("transfer", {}).get("min_test_incidents"),
         "plot": TRANSFER_PLOT,
         "fingerprints": sorted({r.get("release", {}).get("fingerprint", "none") for r in results}),

@@ -137,7 +137,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     by_fit = dict(zip(fits, cells))
     for name in names:
         result = evaluated[name]
-        result["transfer"] = transfer_result(data, {key: by_fit[name, key] for key in transfer_fits(specs[name], data)})
+        result["transfer"] = transfer_result(specs[name], data, {key: by_fit[name, key] for key in transfer_fits(specs[name], data)})
         path = write_results(result, results)
         main_scores = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
         log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main_scores.items()) + f" -> {path}")

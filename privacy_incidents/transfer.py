@@ -56,6 +56,8 @@ def transfer_fits(spec: dict[str, Any], data: dict[str, Any], protocol: dict[str
     over the cores; ``transfer_cells`` runs one and ``transfer_result`` puts them together.
     """
     protocol = protocol or load_protocol()
+    if spec["name"] in (protocol.get("skip") or {}):
+        return []
     sources = eligible_sources(data["test"], protocol["min_test_incidents"])
     return [("leave_one_out", source) for source in sources] + [("alone", source) for source in sources]
 
@@ -83,9 +85,14 @@ def transfer_cells(
     return cells_for(source) if design == "leave_one_out" else {test_source: cells_for(test_source) for test_source in sources}
 
 
-def transfer_result(data: dict[str, Any], cells: dict[tuple[str, str], Any], protocol: dict[str, Any] | None = None) -> dict[str, Any]:
+def transfer_result(
+    spec: dict[str, Any], data: dict[str, Any], cells: dict[tuple[str, str], Any], protocol: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The protocol's matrices for one baseline from its fits' cells (pure)."""
     protocol = protocol or load_protocol()
+    skipped = (protocol.get("skip") or {}).get(spec["name"])
+    if skipped:
+        return {"protocol": protocol["name"], "version": protocol["version"], "skipped": skipped}
     result: dict[str, Any] = {"protocol": protocol["name"], "version": protocol["version"],
                               "min_test_incidents": protocol["min_test_incidents"],
                               "eligible_sources": eligible_sources(data["test"], protocol["min_test_incidents"]),
@@ -99,4 +106,4 @@ def run_transfer(spec: dict[str, Any], data: dict[str, Any], chosen: dict[str, A
     """The protocol's matrices for one baseline, its fits one after another; ``data`` holds the gold splits."""
     protocol = protocol or load_protocol()
     keys = transfer_fits(spec, data, protocol)
-    return transfer_result(data, {key: transfer_cells(spec, data, chosen, key, protocol) for key in keys}, protocol)
+    return transfer_result(spec, data, {key: transfer_cells(spec, data, chosen, key, protocol) for key in keys}, protocol)

@@ -25,7 +25,7 @@ from privacy_incidents.evaluate import EvaluationError, PredictionsError
 from privacy_incidents.project import SeedError, SeedErrors
 from privacy_incidents.metrics import bootstrap_interval, f1_from_counts, multilabel_scores
 from privacy_incidents.spans import bio_tags, score_spans, spans_from_tags, tokens
-from privacy_incidents.transfer import eligible_sources, run_transfer
+from privacy_incidents.transfer import eligible_sources, run_transfer, transfer_fits
 
 from .conftest import PROJECT_ROOT
 from .synthetic import write_release
@@ -192,6 +192,10 @@ def test_transfer_matrix_on_many_sources(tmp_path):
     assert set(result["alone"]) == {"adba", "hibp", "news", "ocr"}
     assert all(set(row) == {"adba", "hibp", "news", "ocr"} for row in result["alone"].values())
     assert result["alone"]["ocr"]["news"]["types"]["train_sentences"] == 60
+    # A baseline the protocol skips is not fitted at all, and its results say why.
+    skipping = {**protocol, "skip": {"complement_nb_v1": "too slow for this test"}}
+    assert transfer_fits(spec, data, skipping) == []
+    assert run_transfer(spec, data, {}, protocol=skipping) == {"protocol": "t", "version": 1, "skipped": "too slow for this test"}
 
 
 def test_per_source_scores_are_reported(tmp_path):
