@@ -76,10 +76,10 @@ def licence_entries(release: Release) -> list[dict[str, str]]:
     return entries
 
 
-# The Hub's names for who made the labels: a person's reading, or a program's (a language-model
-# annotator or the rules). Derived from the rows, so the header cannot claim a kind that is absent.
 # A type whose release has this many gold spans should have this many in test, or the card says so.
 SHORTFALL_RULE = {"release": 100, "test": 20}
+# The Hub's names for who made the labels: a person's reading, or a program's (a language-model
+# annotator or the rules). Derived from the rows, so the header cannot claim a kind that is absent.
 HUB_ANNOTATION_CREATORS = {"person": "expert-generated", "model": "machine-generated", "rules": "machine-generated"}
 
 

@@ -115,7 +115,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .baselines import baseline_names, evaluate_baseline, gold_splits, load_baseline, write_results
     from .build import log
     from .parallel import map_forked
-    from .transfer import transfer_cells, transfer_fits, transfer_result
+    from .transfer import fit_cost, transfer_cells, transfer_fits, transfer_result
 
     root = _root(args)
     dataset, results = root / "dataset", root / "baselines" / "results"
@@ -130,7 +130,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _, data = gold_splits(dataset)
     specs = {name: load_baseline(name) for name in names}
     fits = [(name, key) for name in names for key in transfer_fits(specs[name], data)]
-    fits.sort(key=lambda fit: -_fit_cost(specs[fit[0]], data, fit[1]))
+    fits.sort(key=lambda fit: -fit_cost(specs[fit[0]], data, fit[1]))
     started = time.perf_counter()
     cells = map_forked(lambda fit: transfer_cells(specs[fit[0]], data, evaluated[fit[0]]["chosen_parameters"], fit[1]), fits)
     log(f"ran {len(fits)} transfer fits in {time.perf_counter() - started:.1f} s")
@@ -142,17 +142,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         main_scores = {task: by_split["test"]["main_value"] for task, by_split in result["scores"].items()}
         log(f"{name}: test " + ", ".join(f"{task} {value:.3f}" for task, value in main_scores.items()) + f" -> {path}")
     return 0
-
-
-# Relative cost of one fit per training sentence, by kind: a guess used only to order the work.
-FIT_COST = {"crf": 20.0, "sklearn": 1.0}
-
-
-def _fit_cost(spec: dict, data: dict, key: tuple[str, str]) -> float:
-    design, source = key
-    train_sources = data["train"].sources
-    sentences = sum((s != source) if design == "leave_one_out" else (s == source) for s in train_sources)
-    return FIT_COST.get(spec["kind"], 0.1) * sentences
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ def annotation_file(record: dict, incident, args: argparse.Namespace) -> Annotat
     if problems:
         raise ValueError("; ".join(str(p) for p in problems))
     if args.second_reading:
+        if not incident.annotation_path.exists():
+            raise ValueError(f"{incident.incident_id} has no annotation file: a second reading is of gold labels")
         first = load_annotations(incident.annotation_path)
         if first.status != "gold":
             raise ValueError(f"{incident.annotation_path} is {first.status}: a second reading is of gold labels")
